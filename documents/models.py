@@ -1,0 +1,1 @@
+"""Documents, versions, review rounds and comments live here."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from engagement.models import Invitation
+from engagement.services import (
+    InvitationProblem,
+    RuleBroken,
+    invitation_accept,
+    invitation_from_token,
+)
+from portal.accounts.forms import AccountFromInvitationForm
+from portal.accounts.services import user_by_email, user_create
+
+_PROBLEM_STATUS = {
+    InvitationProblem.INVALID: 404,
+    InvitationProblem.EXPIRED: 410,
+    InvitationProblem.USED: 410,
+    InvitationProblem.WITHDRAWN: 410,
+}
+
+
+def _problem(
+    request: HttpRequest, invitation: Invitation | None, problem: InvitationProblem
+) -> HttpResponse:
+    return render(
+        request,
+        "engagement/invitation_problem.html",
+        {"invitation": invitation, "problem": problem.value},
+        status=_PROBLEM_STATUS[problem],
+    )
+
+
+def _joined(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    messages.success(
+        request,
+        _("Welcome. You have joined “%(study)s”.") % {"study": invitation.study.title},
+    )
+    return redirect("dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    invitation, problem = invitation_from_token(token)
+    if problem is not None:
+        return _problem(request, invitation, problem)
+    assert invitation is not None
+
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                invitation_accept(invitation=invitation, user=request.user)
+            except RuleBroken:
+                return _problem(request, invitation, InvitationProblem.USED)
+            return _joined(request, invitation)
+        return render(request, "engagement/invitation_confirm.html", {"invitation": invitation})
+
+    # The link was sent to this address, so saying it has an account reveals nothing new.
+    if user_by_email(invitation.email) is not None:
+        return render(request, "engagement/invitation_login.html", {"invitation": invitation})
+
+    form = AccountFromInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    email=invitation.email,
+                    display_name=form.cleaned_data["display_name"].strip(),
+                    password=form.cleaned_data["password1"],
+                    verified=True,
+                )
+                invitation_accept(invitation=invitation, user=user)
+        except IntegrityError:
+            return render(request, "engagement/invitation_login.html", {"invitation": invitation})
+        except RuleBroken:
+            return _problem(request, invitation, InvitationProblem.USED)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return _joined(request, invitation)
+    return render(
+        request, "engagement/invitation_signup.html", {"invitation": invitation, "form": form}
+    )

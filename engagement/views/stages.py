@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from engagement.access import StudyAccess, study_view
+from engagement.forms import StageForm
+from engagement.models import Stage
+from engagement.selectors import study_stages
+from engagement.services import Direction, RuleBroken, stage_add, stage_delete, stage_move
+from portal.permissions import Action
+
+
+def _stage(access: StudyAccess, stage_id: int) -> Stage:
+    return get_object_or_404(Stage, pk=stage_id, study=access.study)
+
+
+@study_view(Action.MANAGE_STAGES)
+@require_http_methods(["GET", "POST"])
+def stage_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    form = StageForm(request.POST or None, study=access.study)
+    if request.method == "POST" and form.is_valid():
+        stage = stage_add(study=access.study, **form.cleaned_data)
+        messages.success(request, _("Stage “%(name)s” added at the end.") % {"name": stage.name})
+        return redirect("stage_list", study_id=access.study.pk)
+    stages = list(study_stages(access.study))
+    return render(
+        request,
+        "engagement/stage_list.html",
+        {"study": access.study, "access": access, "stages": stages, "form": form},
+    )
+
+
+@study_view(Action.MANAGE_STAGES)
+@require_http_methods(["GET", "POST"])
+def stage_edit(request: HttpRequest, access: StudyAccess, stage_id: int) -> HttpResponse:
+    stage = _stage(access, stage_id)
+    form = StageForm(request.POST or None, instance=stage, study=access.study)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Stage saved."))
+        return redirect("stage_list", study_id=access.study.pk)
+    return render(
+        request,
+        "engagement/stage_form.html",
+        {"study": access.study, "stage": stage, "form": form},
+    )
+
+
+@study_view(Action.MANAGE_STAGES)
+@require_POST
+def stage_move_view(request: HttpRequest, access: StudyAccess, stage_id: int) -> HttpResponse:
+    stage = _stage(access, stage_id)
+    try:
+        direction = Direction(request.POST.get("direction", ""))
+    except ValueError:
+        messages.error(request, _("Choose whether to move the stage up or down."))
+        return redirect("stage_list", study_id=access.study.pk)
+    if stage_move(stage=stage, direction=direction):
+        messages.success(
+            request,
+            _("“%(name)s” moved %(direction)s.")
+            % {"name": stage.name, "direction": _("up") if direction is Direction.UP else _("down")},
+        )
+    else:
+        messages.info(request, _("“%(name)s” is already at that end.") % {"name": stage.name})
+    return redirect("stage_list", study_id=access.study.pk)
+
+
+@study_view(Action.MANAGE_STAGES)
+@require_http_methods(["GET", "POST"])
+def stage_delete_view(request: HttpRequest, access: StudyAccess, stage_id: int) -> HttpResponse:
+    stage = _stage(access, stage_id)
+    if request.method == "POST":
+        try:
+            stage_delete(stage=stage)
+        except RuleBroken as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("Stage “%(name)s” removed.") % {"name": stage.name})
+        return redirect("stage_list", study_id=access.study.pk)
+    return render(
+        request, "engagement/stage_confirm_delete.html", {"study": access.study, "stage": stage}
+    )

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import Profile, User
+
+
+class ProfileForm(forms.ModelForm):
+    display_name = forms.CharField(
+        label=_("Name"),
+        max_length=150,
+        help_text=_("How your name appears to others in the portal."),
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "display_name",
+            "preferred_name",
+            "pronouns",
+            "accessibility_needs",
+            "contact_method",
+            "phone",
+            "email_reminders",
+            "acknowledgement",
+            "payment_preference",
+        ]
+        widgets = {
+            "accessibility_needs": forms.Textarea(attrs={"rows": 4}),
+            "contact_method": forms.RadioSelect,
+            "acknowledgement": forms.RadioSelect,
+            "payment_preference": forms.RadioSelect,
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].initial = self.instance.user.display_name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("contact_method") in {"phone", "text"} and not data.get("phone"):
+            self.add_error("phone", _("Enter a phone number so we can call or text you."))
+        return data
+
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=False)
+        profile.user.display_name = self.cleaned_data["display_name"].strip()
+        if commit:
+            profile.user.save(update_fields=["display_name"])
+            profile.save()
+        return profile
+
+
+class AccountFromInvitationForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("How your name appears to others in the portal."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Type the password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif password1:
+            probe = User(email=self.email, display_name=data.get("display_name", ""))
+            try:
+                validate_password(password1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. Roles are held per study, in engagement.Membership."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(
+        _("name"), max_length=150, help_text=_("How your name appears to others in the portal.")
+    )
+    can_create_studies = models.BooleanField(
+        _("can create studies"),
+        default=False,
+        help_text=_("Lets a PPIE lead start new studies, becoming their first coordinator."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("site admin"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = ["display_name"]
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class ContactMethod(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    POST = "post", _("Post")
+
+
+class Acknowledgement(models.TextChoices):
+    NAMED = "named", _("Name me in reports and publications")
+    ANONYMOUS = "anonymous", _("Do not name me; describe me as a public partner")
+
+
+class PaymentPreference(models.TextChoices):
+    ACCEPT = "accept", _("Accept payment")
+    REDUCE = "reduce", _("Accept a reduced payment")
+    DECLINE = "decline", _("Decline payment")
+
+
+class Profile(models.Model):
+    """What a person tells the team about how to work with them."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    preferred_name = models.CharField(
+        _("what should we call you?"),
+        max_length=150,
+        blank=True,
+        help_text=_("For example a first name, or a title and surname."),
+    )
+    pronouns = models.CharField(_("pronouns"), max_length=50, blank=True)
+    accessibility_needs = models.TextField(
+        _("access needs"),
+        blank=True,
+        help_text=_(
+            "Anything that helps you take part: large print, a screen reader, step-free "
+            "access, breaks in meetings, documents sent early."
+        ),
+    )
+    contact_method = models.CharField(
+        _("how would you like us to contact you?"),
+        max_length=10,
+        choices=ContactMethod.choices,
+        default=ContactMethod.EMAIL,
+    )
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    email_reminders = models.BooleanField(
+        _("send me email reminders about reviews and deadlines"), default=True
+    )
+    acknowledgement = models.CharField(
+        _("how should we acknowledge your involvement?"),
+        max_length=10,
+        choices=Acknowledgement.choices,
+        default=Acknowledgement.NAMED,
+    )
+    payment_preference = models.CharField(
+        _("payment for your time"),
+        max_length=10,
+        choices=PaymentPreference.choices,
+        default=PaymentPreference.ACCEPT,
+        help_text=_(
+            "Some people on benefits prefer to reduce or decline payment. You can change "
+            "this at any time."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    @property
+    def salutation(self) -> str:
+        return self.preferred_name or self.user.display_name

@@ -1,0 +1,31 @@
+"""Writes about people and their accounts."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from portal.accounts.models import Profile, User
+
+
+@transaction.atomic
+def user_create(*, email: str, display_name: str, password: str | None, verified: bool) -> User:
+    """Create a person with a profile and, when proven, a verified primary email."""
+    user = User(email=User.objects.normalize_email(email).strip(), display_name=display_name)
+    if password is not None:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    Profile.objects.create(user=user)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    return user
+
+
+def profile_for(user: User) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def user_by_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()

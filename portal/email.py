@@ -1,0 +1,57 @@
+"""The one way the portal sends email: rendered from three templates, delivered by a task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+
+def email_render(
+    *, template: str, to: list[str], context: dict[str, Any]
+) -> EmailMultiAlternatives:
+    """Build a message from emails/<template>_subject.txt, _message.txt and _message.html."""
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    subject = " ".join(subject.split())
+    text = render_to_string(f"emails/{template}_message.txt", context)
+    html = render_to_string(f"emails/{template}_message.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def message_to_dict(message: EmailMessage) -> dict[str, Any]:
+    alternatives = getattr(message, "alternatives", [])
+    return {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "html": next((str(c) for c, mime in alternatives if mime == "text/html"), None),
+    }
+
+
+def message_from_dict(data: dict[str, Any]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data["from_email"],
+        to=data["to"],
+    )
+    if data.get("html"):
+        message.attach_alternative(data["html"], "text/html")
+    return message
+
+
+def email_send_later(message: EmailMessage) -> None:
+    """Queue delivery once the surrounding transaction has committed."""
+    from portal.accounts.tasks import email_deliver
+
+    payload = message_to_dict(message)
+    transaction.on_commit(lambda: email_deliver.delay(payload))

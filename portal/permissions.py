@@ -1,0 +1,47 @@
+"""The access policy: the roles a person holds in a study and what each may do.
+
+This module holds the rules only. ``engagement.access`` applies them to a request
+by finding the person's membership, and every study view goes through it.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PARTNER = "partner", _("PPIE partner")
+    RESEARCHER = "researcher", _("Researcher")
+    COORDINATOR = "coordinator", _("Coordinator")
+
+
+class Action(enum.Enum):
+    VIEW_STUDY = "view_study"
+    VIEW_MEMBERS = "view_members"
+    MANAGE_STUDY = "manage_study"
+    MANAGE_STAGES = "manage_stages"
+    MANAGE_MEMBERS = "manage_members"
+
+
+_ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.VIEW_STUDY: frozenset(Role),
+    Action.VIEW_MEMBERS: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    Action.MANAGE_STUDY: frozenset({Role.COORDINATOR}),
+    Action.MANAGE_STAGES: frozenset({Role.COORDINATOR}),
+    Action.MANAGE_MEMBERS: frozenset({Role.COORDINATOR}),
+}
+
+
+def role_may(role: str | None, action: Action) -> bool:
+    """Whether a member holding ``role`` may take ``action``; no role means no access."""
+    if role is None:
+        return False
+    return Role(role) in _ALLOWED[action]
+
+
+def team_roles() -> frozenset[Role]:
+    """The research team: people who answer partners rather than partners themselves."""
+    return frozenset({Role.RESEARCHER, Role.COORDINATOR})

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
+
+from engagement.models import Stage, Study
+from engagement.services import study_create
+from portal.accounts.models import User
+from portal.permissions import Role
+from tests.factories import MembershipFactory, StudyFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def give_totp(user: User) -> None:
+    """Coordinators must have two-factor; tests that are not about it give them one."""
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+
+
+@dataclass
+class StudyTeam:
+    """One study with a member in each role, and an outsider who belongs to another."""
+
+    study: Study
+    coordinator: User
+    researcher: User
+    partner: User
+    outsider: User
+    other_study: Study
+
+    @property
+    def stage(self) -> Stage:
+        return self.study.stages.order_by("position").first()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def team(db: None) -> StudyTeam:
+    coordinator = UserFactory(display_name="Cora Coordinator")
+    give_totp(coordinator)
+    study = study_create(
+        created_by=coordinator, title="Living well", lay_summary="About living well.", status="active"
+    )
+    researcher = MembershipFactory(study=study, role=Role.RESEARCHER).user
+    partner = MembershipFactory(study=study, role=Role.PARTNER).user
+    other_study = StudyFactory(title="Someone else's study")
+    outsider = MembershipFactory(study=other_study, role=Role.PARTNER).user
+    return StudyTeam(study, coordinator, researcher, partner, outsider, other_study)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
