@@ -26,7 +26,7 @@ def invitation_send(invitation_id: int) -> None:
     try:
         with transaction.atomic():
             invitation = (
-                Invitation.objects.select_for_update()
+                Invitation.objects.select_for_update(of=("self",))
                 .select_related("study", "invited_by")
                 .filter(pk=invitation_id, sent_at__isnull=True)
                 .first()

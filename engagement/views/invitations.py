@@ -65,7 +65,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if user_by_email(invitation.email) is not None:
         return render(request, "engagement/invitation_login.html", {"invitation": invitation})
 
-    form = AccountFromInvitationForm(request.POST or None, email=invitation.email)
+    form = AccountFromInvitationForm(
+        request.POST if request.method == "POST" else None, email=invitation.email
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

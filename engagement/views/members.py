@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -54,7 +56,7 @@ def member_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 @study_view(Action.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_invite(request: HttpRequest, access: StudyAccess) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(
@@ -68,7 +70,10 @@ def member_invite(request: HttpRequest, access: StudyAccess) -> HttpResponse:
                 _("Invitation sent to %(email)s. The link works for %(days)s days.")
                 % {
                     "email": invitation.email,
-                    "days": (invitation.expires_at - invitation.created_at).days,
+                    # created_at is stamped just after expires_at is set, so round.
+                    "days": round(
+                        (invitation.expires_at - invitation.created_at) / dt.timedelta(days=1)
+                    ),
                 },
             )
             return redirect("member_list", study_id=access.study.pk)
@@ -79,7 +84,9 @@ def member_invite(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def membership_role(request: HttpRequest, access: StudyAccess, membership_id: int) -> HttpResponse:
     membership = _membership(access, membership_id)
-    form = MembershipRoleForm(request.POST or None, initial={"role": membership.role})
+    form = MembershipRoleForm(
+        request.POST if request.method == "POST" else None, initial={"role": membership.role}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             membership_change_role(membership=membership, role=form.cleaned_data["role"])

@@ -21,7 +21,7 @@ def _stage(access: StudyAccess, stage_id: int) -> Stage:
 @study_view(Action.MANAGE_STAGES)
 @require_http_methods(["GET", "POST"])
 def stage_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
-    form = StageForm(request.POST or None, study=access.study)
+    form = StageForm(request.POST if request.method == "POST" else None, study=access.study)
     if request.method == "POST" and form.is_valid():
         stage = stage_add(study=access.study, **form.cleaned_data)
         messages.success(request, _("Stage “%(name)s” added at the end.") % {"name": stage.name})
@@ -38,7 +38,9 @@ def stage_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def stage_edit(request: HttpRequest, access: StudyAccess, stage_id: int) -> HttpResponse:
     stage = _stage(access, stage_id)
-    form = StageForm(request.POST or None, instance=stage, study=access.study)
+    form = StageForm(
+        request.POST if request.method == "POST" else None, instance=stage, study=access.study
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Stage saved."))
@@ -63,7 +65,10 @@ def stage_move_view(request: HttpRequest, access: StudyAccess, stage_id: int) ->
         messages.success(
             request,
             _("“%(name)s” moved %(direction)s.")
-            % {"name": stage.name, "direction": _("up") if direction is Direction.UP else _("down")},
+            % {
+                "name": stage.name,
+                "direction": _("up") if direction is Direction.UP else _("down"),
+            },
         )
     else:
         messages.info(request, _("“%(name)s” is already at that end.") % {"name": stage.name})

@@ -20,7 +20,7 @@ from portal.permissions import Action
 def study_new(request: HttpRequest) -> HttpResponse:
     if not can_create_studies(request.user):
         raise PermissionDenied(_("Only PPIE leads can start a study."))
-    form = StudyForm(request.POST or None)
+    form = StudyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         study = study_create(created_by=request.user, **form.cleaned_data)
         messages.success(
@@ -49,7 +49,7 @@ def study_detail(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 @study_view(Action.MANAGE_STUDY)
 @require_http_methods(["GET", "POST"])
 def study_edit(request: HttpRequest, access: StudyAccess) -> HttpResponse:
-    form = StudyForm(request.POST or None, instance=access.study)
+    form = StudyForm(request.POST if request.method == "POST" else None, instance=access.study)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Study details saved."))

@@ -14,7 +14,9 @@ from portal.accounts.services import profile_for
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=profile_for(request.user))
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, instance=profile_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile is saved."))

@@ -1,0 +1,172 @@
+"""Automated accessibility checks (axe-core) and basic keyboard and layout checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from engagement.models import Study
+from engagement.services import invitation_token, study_create
+from portal.accounts.models import User
+from portal.permissions import Role
+from tests.browser.conftest import log_in_as
+from tests.conftest import give_totp
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Axe()
+
+
+def axe_violations(page: Any) -> str:
+    """Run axe on the page; an empty string when there is nothing to report."""
+    results = AXE.run(page)
+    lines = []
+    for violation in results.response["violations"]:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}")
+            lines.append(f"      {node.get('failureSummary', '')}".replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Any) -> None:
+    report = axe_violations(page)
+    assert not report, f"axe found violations on {page.url}:\n{report}"
+
+
+@dataclass
+class World:
+    study: Study
+    coordinator: User
+    partner: User
+    valid_token: str
+    expired_token: str
+
+
+@pytest.fixture
+def world() -> World:
+    coordinator = UserFactory(display_name="Cora Coordinator")
+    give_totp(coordinator)
+    study = study_create(
+        created_by=coordinator,
+        title="Living well with arthritis",
+        lay_summary="How people manage pain at home.",
+        status="active",
+    )
+    partner = MembershipFactory(study=study, role=Role.PARTNER).user
+    valid = InvitationFactory(
+        study=study, invited_by=coordinator, message="We would love to hear from you."
+    )
+    expired = InvitationFactory(
+        study=study,
+        invited_by=coordinator,
+        expires_at=timezone.now() - dt.timedelta(days=1),
+    )
+    return World(study, coordinator, partner, invitation_token(valid), invitation_token(expired))
+
+
+# (label, who is logged in, path)
+PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
+    ("login", None, lambda w: "/accounts/login/"),
+    ("password reset", None, lambda w: "/accounts/password/reset/"),
+    ("invitation accept", None, lambda w: f"/invitations/{w.valid_token}/"),
+    ("invitation expired", None, lambda w: f"/invitations/{w.expired_token}/"),
+    ("partner dashboard", "partner", lambda w: "/"),
+    ("coordinator dashboard", "coordinator", lambda w: "/"),
+    ("study", "coordinator", lambda w: f"/studies/{w.study.pk}/"),
+    ("members", "coordinator", lambda w: f"/studies/{w.study.pk}/members/"),
+    ("invite", "coordinator", lambda w: f"/studies/{w.study.pk}/members/invite/"),
+    ("stages", "coordinator", lambda w: f"/studies/{w.study.pk}/stages/"),
+    ("profile", "partner", lambda w: "/profile/"),
+    ("not found", "partner", lambda w: "/studies/999999/"),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "path"), [(who, path) for _, who, path in PAGES], ids=[p[0] for p in PAGES]
+)
+def test_page_has_no_axe_violations(
+    live_server: Any, page: Any, world: World, who: str | None, path: Callable[[World], str]
+) -> None:
+    if who is not None:
+        log_in_as(page, live_server, getattr(world, who))
+    page.goto(live_server.url + path(world))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_invite_page_with_errors_has_no_axe_violations(
+    live_server: Any, page: Any, world: World
+) -> None:
+    log_in_as(page, live_server, world.coordinator)
+    page.goto(f"{live_server.url}/studies/{world.study.pk}/members/invite/")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [(None, "/accounts/login/"), ("partner", "/"), ("coordinator", "members")],
+    ids=["login", "dashboard", "members"],
+)
+def test_skip_link_is_first_and_language_is_set(
+    live_server: Any, page: Any, world: World, who: str | None, path: str
+) -> None:
+    if who is not None:
+        log_in_as(page, live_server, getattr(world, who))
+    if path == "members":
+        path = f"/studies/{world.study.pk}/members/"
+    page.goto(live_server.url + path)
+    assert page.evaluate("document.documentElement.lang") == "en-GB"
+
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Skip to main content" in focused
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [("partner", "/"), ("coordinator", "/"), ("coordinator", "members")],
+    ids=["partner dashboard", "coordinator dashboard", "members"],
+)
+def test_no_horizontal_scroll_on_a_narrow_phone(
+    live_server: Any, new_page: Any, world: World, who: str, path: str
+) -> None:
+    page = new_page(viewport={"width": 360, "height": 740})
+    log_in_as(page, live_server, getattr(world, who))
+    if path == "members":
+        path = f"/studies/{world.study.pk}/members/"
+    page.goto(live_server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 360 + 1, f"{path} is {scroll_width}px wide on a 360px screen"
+
+
+def test_error_summary_takes_focus_and_links_to_the_field(
+    live_server: Any, page: Any, world: World
+) -> None:
+    log_in_as(page, live_server, world.coordinator)
+    page.goto(f"{live_server.url}/studies/{world.study.pk}/members/invite/")
+    page.get_by_role("button", name="Send invitation").press("Enter")
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Email")
+
+    page.keyboard.press("Tab")
+    link = summary.get_by_role("link", name="Email")
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Email")).to_be_focused()

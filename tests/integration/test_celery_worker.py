@@ -1,0 +1,136 @@
+"""A real Celery worker process, a real Redis broker and the real PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from engagement.models import Invitation
+from engagement.services import invitation_create, invitation_token
+from portal.celery import app as celery_app
+from portal.permissions import Role
+from tests.integration.conftest import database_url_for_tests
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(postgres, redis_url, tmp_path):
+    """Start `celery worker` on its own queue; the test process publishes to it."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    mail_dir = tmp_path / "mail"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("EMAIL_", "PYTEST_", "DJANGO_SETTINGS"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DATABASE_URL=database_url_for_tests(),
+        CELERY_BROKER_URL=redis_url,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        EMAIL_FILE_PATH=str(mail_dir),
+        VAR_DIR=str(tmp_path / "var"),
+        SECRET_KEY=os.environ.get("SECRET_KEY", "worker-test-key-0123456789-abcdefghijklmnop"),
+        DEBUG="false",
+        HTTPS="false",
+        ALLOWED_HOSTS="localhost",
+    )
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "info",
+            "--hostname",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    overrides = {"task_always_eager": False, "broker_url": redis_url, "task_default_queue": queue}
+    saved = {key: celery_app.conf[key] for key in overrides}
+    celery_app.conf.update(overrides)
+    # Publish over the broker configured above, not a pool made for another one.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    try:
+        yield mail_dir, tmp_path / "worker.log"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+        celery_app.conf.update(saved)
+        redis.Redis.from_url(redis_url).delete(queue)
+
+
+def _wait_for(condition, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def test_a_worker_process_delivers_an_invitation_through_redis(team, worker):
+    mail_dir, log_path = worker
+    invitation = invitation_create(
+        study=team.study,
+        email="new.partner@example.org",
+        role=Role.PARTNER,
+        invited_by=team.coordinator,
+    )
+
+    def sent() -> bool:
+        return Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=False).exists()
+
+    assert _wait_for(sent), "worker did not send the invitation:\n" + log_path.read_text()
+    messages = list(mail_dir.glob("*.log"))
+    assert len(messages) == 1
+    body = messages[0].read_text()
+    assert "To: new.partner@example.org" in body
+    invitation.refresh_from_db()
+    assert invitation_token(invitation) in body
+    assert "engagement.tasks.invitation_send" in log_path.read_text()
+
+
+def test_the_worker_sends_a_task_queued_twice_only_once(team, worker):
+    from engagement.tasks import invitation_send
+
+    mail_dir, log_path = worker
+    invitation = invitation_create(
+        study=team.study, email="twice@example.org", role=Role.PARTNER, invited_by=team.coordinator
+    )
+    invitation_send.delay(invitation.pk)
+
+    def both_done() -> bool:
+        return log_path.read_text().count("succeeded") >= 2
+
+    assert _wait_for(both_done), log_path.read_text()
+    assert len(list(mail_dir.glob("*.log"))) == 1

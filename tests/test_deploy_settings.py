@@ -1,0 +1,60 @@
+"""The settings as production sets them, checked in a fresh process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "e3f1c9a7-production-like-secret-4b8d2f6a0c5e7b9d1f3a5c7e9b2d4f6a",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "SITE_URL": "https://portal.example.org",
+    "DATABASE_URL": "postgres://portal:secret@db.example.org:5432/portal",
+    "REDIS_URL": "redis://cache.example.org:6379/0",
+    "CELERY_BROKER_URL": "redis://cache.example.org:6379/1",
+    "EMAIL_HOST": "smtp.example.org",
+    "BEHIND_PROXY": "true",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "HTTPS"}
+    base.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env, "VAR_DIR": "/tmp/ppie-deploy-check"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_reports_nothing_with_production_variables():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    env = {**PRODUCTION}
+    del env["SECRET_KEY"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_it_refuses_a_debug_value_that_is_not_yes_or_no():
+    result = _manage("check", env={**PRODUCTION, "DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a yes/no value" in result.stderr
+
+
+def test_the_embedded_default_needs_no_configuration():
+    result = _manage("check", env={"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr

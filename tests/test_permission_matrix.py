@@ -1,0 +1,455 @@
+"""Who may open which page: every URL in the URLconf, for every kind of visitor.
+
+The matrix below is the access policy written out as expected HTTP results. A new URL
+that is not in it fails ``test_every_url_name_is_in_the_matrix``, so nobody can add a
+page without deciding who may see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from engagement.models import Invitation, Membership, Stage
+from engagement.services import invitation_token
+from portal.accounts.models import User
+from portal.permissions import Action, Role, role_may
+from tests.conftest import StudyTeam, client_for, give_totp
+from tests.factories import InvitationFactory, MembershipFactory, StageFactory
+
+# --- how the URLconf is walked ------------------------------------------------
+
+
+class Route(NamedTuple):
+    name: str  # with its namespace, e.g. "admin:index"
+    route: str  # the full pattern text, for messages
+    kwargs: tuple[str, ...]  # the names of the URL's arguments
+    callback: Any
+
+
+def _arguments(pattern: Any) -> tuple[str, ...]:
+    converters = getattr(pattern, "converters", None)
+    if converters:
+        return tuple(converters)
+    regex = getattr(pattern, "regex", None)
+    return tuple(regex.groupindex) if regex is not None else ()
+
+
+def walk_urls(
+    patterns: list[Any] | None = None,
+    prefix: str = "",
+    namespace: str = "",
+    kwargs: tuple[str, ...] = (),
+) -> Iterator[Route]:
+    """Every URL pattern reachable from the root URLconf, through every include()."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        arguments = kwargs + _arguments(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}{entry.namespace}:"
+            yield from walk_urls(entry.url_patterns, route, inner, arguments)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield Route(namespace + entry.name, route, arguments, entry.callback)
+
+
+def all_routes() -> dict[str, Route]:
+    routes: dict[str, Route] = {}
+    for route in walk_urls():
+        routes.setdefault(route.name, route)  # the first one wins, as in reverse()
+    return routes
+
+
+# Names that belong to packages the portal uses as they come: django-allauth's account and
+# two-factor pages and the Django admin (which has its own staff checks, and whose login
+# this project wraps in login_required). They are not required in the matrix, but the
+# allauth pages a partner actually meets are listed in it all the same.
+IGNORED_PREFIXES = ("account_", "mfa_", "admin:")
+
+
+def is_ignored(name: str) -> bool:
+    return name.startswith(IGNORED_PREFIXES)
+
+
+# --- what a result may be ------------------------------------------------------
+
+
+class Go(NamedTuple):
+    """A redirect (302) to the named page."""
+
+    url_name: str
+
+
+LOGIN = "302 to the login page, with next"
+FORM_ERROR = "200 with the error summary"
+
+ROLES = ("anonymous", "outsider", "partner", "researcher", "coordinator")
+
+# Columns: anonymous, outsider (member of another study only), partner, researcher,
+# coordinator (with two-factor). GET is sent with no data; POST with empty data.
+# 405: the view does not take that method (checked after membership and role).
+MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
+    # --- the portal ---
+    "dashboard": {
+        "GET": (LOGIN, 200, 200, 200, 200),
+        "POST": (LOGIN, 200, 200, 200, 200),
+    },
+    "healthz": {
+        "GET": (200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200),
+    },
+    "profile": {
+        "GET": (LOGIN, 200, 200, 200, 200),
+        "POST": (LOGIN, FORM_ERROR, FORM_ERROR, FORM_ERROR, FORM_ERROR),
+    },
+    # --- studies ---
+    "study_new": {
+        "GET": (LOGIN, 403, 403, 403, 200),
+        "POST": (LOGIN, 403, 403, 403, FORM_ERROR),
+    },
+    "study_detail": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 200, 200, 200),
+    },
+    "study_edit": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    # --- stages ---
+    "stage_list": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    "stage_edit": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    "stage_move": {
+        "GET": (LOGIN, 404, 403, 403, 405),
+        "POST": (LOGIN, 404, 403, 403, Go("stage_list")),
+    },
+    "stage_delete": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, Go("stage_list")),
+    },
+    # --- members and invitations ---
+    "member_list": {
+        "GET": (LOGIN, 404, 403, 200, 200),
+        "POST": (LOGIN, 404, 403, 200, 200),
+    },
+    "member_invite": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    "membership_role": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    "membership_end": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, Go("member_list")),
+    },
+    "invitation_resend": {
+        "GET": (LOGIN, 404, 403, 403, 405),
+        "POST": (LOGIN, 404, 403, 403, Go("member_list")),
+    },
+    "invitation_revoke": {
+        "GET": (LOGIN, 404, 403, 403, 405),
+        "POST": (LOGIN, 404, 403, 403, Go("member_list")),
+    },
+    # The link itself is the key: a stranger gets the sign-up form, anyone signed in is
+    # asked to confirm; POST joins whoever is signed in (anonymous: the empty form fails).
+    "invitation_accept": {
+        "GET": (200, 200, 200, 200, 200),
+        "POST": (FORM_ERROR, Go("dashboard"), Go("dashboard"), Go("dashboard"), Go("dashboard")),
+    },
+    # --- allauth pages people meet (not required in the matrix, checked anyway) ---
+    "account_login": {
+        "GET": (200, Go("dashboard"), Go("dashboard"), Go("dashboard"), Go("dashboard")),
+        "POST": (FORM_ERROR, Go("dashboard"), Go("dashboard"), Go("dashboard"), Go("dashboard")),
+    },
+    "account_logout": {
+        "GET": (Go("dashboard"), 200, 200, 200, 200),
+        "POST": (
+            Go("dashboard"),
+            Go("dashboard"),
+            Go("dashboard"),
+            Go("dashboard"),
+            Go("dashboard"),
+        ),
+    },
+    "account_reset_password": {
+        "GET": (200, 200, 200, 200, 200),
+        "POST": (FORM_ERROR, FORM_ERROR, FORM_ERROR, FORM_ERROR, FORM_ERROR),
+    },
+    "account_email": {
+        "GET": (LOGIN, 200, 200, 200, 200),
+        # No action chosen: allauth sends the person back to the page.
+        "POST": (
+            LOGIN,
+            Go("account_email"),
+            Go("account_email"),
+            Go("account_email"),
+            Go("account_email"),
+        ),
+    },
+    "mfa_index": {
+        "GET": (LOGIN, 200, 200, 200, 200),
+        "POST": (LOGIN, 405, 405, 405, 405),
+    },
+}
+
+STUDY_ROUTE = "studies/<int:study_id>/"
+
+
+def is_study_route(route: Route) -> bool:
+    return "study_id" in route.kwargs
+
+
+# --- filling in a URL from the team's objects -----------------------------------
+
+
+@dataclass
+class Objects:
+    team: StudyTeam
+    stage: Stage
+    membership: Membership
+    invitation: Invitation
+    token: str
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "study_id": self.team.study.pk,
+            "stage_id": self.stage.pk,
+            "membership_id": self.membership.pk,
+            "invitation_id": self.invitation.pk,
+            "token": self.token,
+        }
+
+
+@pytest.fixture
+def objects(team: StudyTeam) -> Objects:
+    invitation = InvitationFactory(study=team.study, invited_by=team.coordinator)
+    return Objects(
+        team=team,
+        stage=team.stage,
+        membership=Membership.objects.get(study=team.study, user=team.partner),
+        invitation=invitation,
+        token=invitation_token(invitation),
+    )
+
+
+def url_for(route: Route, values: dict[str, Any]) -> str:
+    missing = set(route.kwargs) - set(values)
+    assert not missing, f"{route.name}: no test value for URL argument(s) {sorted(missing)}"
+    return reverse(route.name, kwargs={name: values[name] for name in route.kwargs})
+
+
+def user_for(team: StudyTeam, role: str) -> User | None:
+    return None if role == "anonymous" else getattr(team, role)
+
+
+def send(client: Client, method: str, url: str) -> HttpResponse:
+    return client.get(url) if method == "GET" else client.post(url, {})
+
+
+def shows(response: HttpResponse, text: str) -> bool:
+    return escape(text).encode() in response.content
+
+
+def check(response: HttpResponse, expected: Any, where: str, study_title: str) -> None:
+    status = response.status_code
+    location = response.get("Location", "")
+    assert status < 500, f"{where}: server error {status}"
+    if expected == LOGIN:
+        assert status == 302, f"{where}: expected a redirect to login, got {status}"
+        assert location.startswith(reverse("account_login")), f"{where}: went to {location}"
+        assert "next=" in location, f"{where}: the login link loses the page: {location}"
+    elif expected == FORM_ERROR:
+        assert status == 200, f"{where}: expected a form with errors, got {status} {location}"
+        assert b"error-summary" in response.content, f"{where}: no error summary shown"
+    elif isinstance(expected, Go):
+        assert status == 302, f"{where}: expected a redirect to {expected.url_name}, got {status}"
+        target = resolve(location.split("?")[0]).url_name
+        assert target == expected.url_name, f"{where}: redirected to {location}"
+    else:
+        assert status == expected, f"{where}: expected {expected}, got {status} {location}"
+    if status in (403, 404):
+        # A refusal never gives away what the study is called.
+        assert not shows(response, study_title), f"{where}: leaks the study title"
+
+
+CASES = [
+    pytest.param(name, method, index, id=f"{name}-{method}-{role}")
+    for name, methods in MATRIX.items()
+    for method in methods
+    for index, role in enumerate(ROLES)
+]
+
+
+# --- the tests ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url_name", "method", "index"), CASES)
+def test_it_gives_each_visitor_the_expected_answer(
+    objects: Objects, url_name: str, method: str, index: int
+) -> None:
+    route = all_routes()[url_name]
+    role = ROLES[index]
+    url = url_for(route, objects.kwargs())
+    response = send(client_for(user_for(objects.team, role)), method, url)
+    expected = MATRIX[url_name][method][index]
+    check(response, expected, f"{method} {url} as {role}", objects.team.study.title)
+    if response.status_code == 200 and is_study_route(route):
+        assert shows(response, objects.team.study.title)
+
+
+def test_every_url_name_is_in_the_matrix() -> None:
+    in_urlconf = {name for name in all_routes() if not is_ignored(name)}
+    in_matrix = {name for name in MATRIX if not is_ignored(name)}
+    assert in_urlconf == in_matrix, (
+        f"missing from the matrix: {sorted(in_urlconf - in_matrix)}; "
+        f"in the matrix but not in the URLconf: {sorted(in_matrix - in_urlconf)}"
+    )
+
+
+def test_the_allauth_pages_in_the_matrix_still_exist() -> None:
+    names = set(all_routes())
+    listed = {name for name in MATRIX if is_ignored(name)}
+    assert listed, "the matrix should check a few allauth pages"
+    assert listed <= names, f"no longer in the URLconf: {sorted(listed - names)}"
+
+
+def test_the_walk_reaches_urls_inside_includes() -> None:
+    names = set(all_routes())
+    # From include("allauth.urls"), include("engagement.urls") and the admin's namespace.
+    assert {"account_login", "stage_edit", "admin:index"} <= names
+
+
+def test_every_study_view_goes_through_the_shared_guard() -> None:
+    study_routes = [route for route in all_routes().values() if is_study_route(route)]
+    assert study_routes, "no URL carries study_id; has the URLconf changed?"
+    unguarded = [
+        f"{route.name} ({route.route})"
+        for route in study_routes
+        if not isinstance(getattr(route.callback, "study_action", None), Action)
+    ]
+    assert not unguarded, f"study views not wrapped by engagement.access.study_view: {unguarded}"
+
+
+def test_every_url_under_a_study_is_a_study_route() -> None:
+    # A URL under studies/<id>/ that names its argument differently would escape the guard test.
+    for route in all_routes().values():
+        if route.route.startswith("studies/") and route.name != "study_new":
+            assert route.route.startswith(STUDY_ROUTE), route
+            assert is_study_route(route), route
+
+
+def test_the_matrix_agrees_with_the_role_policy() -> None:
+    """A member gets 403 on a study page exactly when their role may not take its action."""
+    roles = {
+        "partner": Role.PARTNER,
+        "researcher": Role.RESEARCHER,
+        "coordinator": Role.COORDINATOR,
+    }
+    for route in all_routes().values():
+        if not is_study_route(route):
+            continue
+        action = route.callback.study_action
+        for method, row in MATRIX[route.name].items():
+            for role_name, role in roles.items():
+                refused = row[ROLES.index(role_name)] == 403
+                assert refused == (not role_may(role, action)), (route.name, method, role_name)
+            assert row[ROLES.index("outsider")] == 404, (route.name, method)
+            assert row[ROLES.index("anonymous")] == LOGIN, (route.name, method)
+
+
+# --- another study's ids inside the right study's URL ----------------------------
+
+
+@pytest.fixture
+def second_study_objects(team: StudyTeam) -> dict[str, Any]:
+    """Objects of the other study, which the coordinator also runs."""
+    MembershipFactory(study=team.other_study, user=team.coordinator, role=Role.COORDINATOR)
+    stage = StageFactory(study=team.other_study)
+    membership = Membership.objects.get(study=team.other_study, user=team.outsider)
+    invitation = InvitationFactory(study=team.other_study, invited_by=team.coordinator)
+    return {
+        "study_id": team.study.pk,
+        "stage_id": stage.pk,
+        "membership_id": membership.pk,
+        "invitation_id": invitation.pk,
+    }
+
+
+OBJECT_ROUTES = [
+    name
+    for name, route in all_routes().items()
+    if is_study_route(route) and set(route.kwargs) - {"study_id"}
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("url_name", OBJECT_ROUTES)
+def test_it_gives_404_for_another_studys_object_inside_this_studys_url(
+    team: StudyTeam, second_study_objects: dict[str, Any], url_name: str, method: str
+) -> None:
+    url = url_for(all_routes()[url_name], second_study_objects)
+    stage_count, membership_count = Stage.objects.count(), Membership.objects.count()
+    response = send(client_for(team.coordinator), method, url)
+    # A POST-only view turns GET away before it looks anything up, which reveals nothing.
+    post_only = MATRIX[url_name]["GET"][ROLES.index("coordinator")] == 405
+    assert response.status_code == (405 if method == "GET" and post_only else 404), (
+        f"{method} {url}"
+    )
+    # And nothing in the other study was touched.
+    assert (Stage.objects.count(), Membership.objects.count()) == (stage_count, membership_count)
+    assert Membership.objects.filter(user=team.outsider, left_on__isnull=True).exists()
+    invitation = Invitation.objects.get(pk=second_study_objects["invitation_id"])
+    assert invitation.is_pending
+
+
+def test_object_routes_cover_stages_memberships_and_invitations() -> None:
+    assert {"stage_edit", "membership_end", "invitation_revoke"} <= set(OBJECT_ROUTES)
+
+
+STUDY_URL_NAMES = [name for name, route in all_routes().items() if is_study_route(route)]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("url_name", STUDY_URL_NAMES)
+def test_it_gives_404_to_a_former_member(objects: Objects, url_name: str, method: str) -> None:
+    team = objects.team
+    # A former coordinator is the strongest case: they once could do everything here.
+    second = MembershipFactory(study=team.study, role=Role.COORDINATOR).user
+    give_totp(second)
+    Membership.objects.filter(study=team.study, user=team.coordinator).update(
+        left_on=timezone.localdate()
+    )
+    url = url_for(all_routes()[url_name], objects.kwargs())
+    response = send(client_for(team.coordinator), method, url)
+    assert response.status_code == 404, f"{method} {url}"
+    assert not shows(response, team.study.title)
+
+
+def test_a_former_member_who_is_still_in_another_study_keeps_that_one(team: StudyTeam) -> None:
+    MembershipFactory(study=team.other_study, user=team.partner, role=Role.PARTNER)
+    Membership.objects.filter(study=team.study, user=team.partner).update(
+        left_on=timezone.localdate()
+    )
+    client = client_for(team.partner)
+    assert client.get(reverse("study_detail", args=[team.study.pk])).status_code == 404
+    response = client.get(reverse("study_detail", args=[team.other_study.pk]))
+    assert response.status_code == 200
+    assert shows(response, team.other_study.title)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from engagement.models import Membership, Study
+from portal.accounts.models import User
+from portal.management.commands.seed_demo import DEMO_PASSWORD
+from portal.permissions import Role
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    return out.getvalue()
+
+
+def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db):
+    printed = _seed()
+
+    assert "coordinator@example.org" in printed
+    assert DEMO_PASSWORD in printed
+    assert User.objects.count() == 5
+    assert Study.objects.count() == 2
+    coordinator = User.objects.get(email="coordinator@example.org")
+    assert coordinator.check_password(DEMO_PASSWORD)
+    for study in Study.objects.all():
+        roles = sorted(
+            Membership.objects.filter(study=study, left_on__isnull=True).values_list(
+                "role", flat=True
+            )
+        )
+        assert roles == sorted([Role.COORDINATOR, Role.RESEARCHER] + [Role.PARTNER] * 3)
+        assert study.stages.count() == 8
+
+
+def test_it_is_safe_to_run_twice(db):
+    _seed()
+    _seed()
+
+    assert User.objects.count() == 5
+    assert Study.objects.count() == 2
+    assert Membership.objects.count() == 10
+
+
+def test_it_refuses_to_seed_a_site_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="public password"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()
