@@ -55,4 +55,6 @@ class InvitationForm(forms.ModelForm):
 
 
 class MembershipRoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role in this study"), choices=Role.choices, widget=forms.RadioSelect)
+    role = forms.ChoiceField(
+        label=_("Role in this study"), choices=Role.choices, widget=forms.RadioSelect
+    )

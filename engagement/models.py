@@ -79,9 +79,7 @@ class Membership(models.Model):
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
                 name="membership_left_after_joined",
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="membership_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -103,9 +101,7 @@ class Stage(models.Model):
     class Meta:
         ordering = ["study_id", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["study", "name"], name="stage_name_unique_per_study"
-            ),
+            models.UniqueConstraint(fields=["study", "name"], name="stage_name_unique_per_study"),
         ]
 
     def __str__(self) -> str:
@@ -145,9 +141,7 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="invitation_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
         ]
 
     def __str__(self) -> str:

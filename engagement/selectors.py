@@ -69,14 +69,14 @@ def is_coordinator_anywhere(user: User) -> bool:
 def coordinator_exists_clause() -> Exists:
     """True for a person holding a current coordinator role in any study."""
     return Exists(
-        Membership.objects.filter(
-            user=OuterRef("pk"), role=Role.COORDINATOR, left_on__isnull=True
-        )
+        Membership.objects.filter(user=OuterRef("pk"), role=Role.COORDINATOR, left_on__isnull=True)
     )
 
 
 def can_create_studies(user: User) -> bool:
-    return bool(user.is_authenticated and (user.can_create_studies or is_coordinator_anywhere(user)))
+    return bool(
+        user.is_authenticated and (user.can_create_studies or is_coordinator_anywhere(user))
+    )
 
 
 def pending_invitation_for(study: Study, email: str) -> Invitation | None:

@@ -49,9 +49,7 @@ def study_create(*, created_by: User, title: str, lay_summary: str, status: str)
 
 def stage_add(*, study: Study, name: str, description: str = "") -> Stage:
     last = Stage.objects.filter(study=study).aggregate(last=Max("position"))["last"] or 0
-    return Stage.objects.create(
-        study=study, name=name, description=description, position=last + 1
-    )
+    return Stage.objects.create(study=study, name=name, description=description, position=last + 1)
 
 
 class Direction(Enum):
@@ -228,9 +226,9 @@ def invitation_from_token(token: str) -> tuple[Invitation | None, InvitationProb
         invitation_id, nonce = int(data["i"]), str(data["n"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None, InvitationProblem.INVALID
-    invitation = Invitation.objects.select_related("study", "invited_by").filter(
-        pk=invitation_id
-    ).first()
+    invitation = (
+        Invitation.objects.select_related("study", "invited_by").filter(pk=invitation_id).first()
+    )
     if invitation is None or not secrets.compare_digest(invitation.nonce, nonce):
         # A resent invitation has a new nonce, so an older link lands here.
         if invitation is not None and invitation.is_pending:

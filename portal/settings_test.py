@@ -2,13 +2,15 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-checks-0123456789")
+os.environ.setdefault(
+    "SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-checks-0123456789"
+)
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("COORDINATOR_MFA_REQUIRED", "true")
 
-from portal.settings import *  # noqa: E402,F403
-from portal.settings import STORAGES  # noqa: E402
+from portal.settings import *  # noqa: F403
+from portal.settings import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True

@@ -22,39 +22,41 @@ PRODUCTION = {
 }
 
 
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _manage(*args: str, env: dict[str, str], var_dir: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "HTTPS"}
     base.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**base, **env, "VAR_DIR": "/tmp/ppie-deploy-check"},
+        env={**base, **env, "VAR_DIR": str(var_dir)},
         capture_output=True,
         text=True,
         timeout=120,
     )
 
 
-def test_deploy_check_reports_nothing_with_production_variables():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+def test_deploy_check_reports_nothing_with_production_variables(tmp_path):
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, var_dir=tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
-def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
     env = {**PRODUCTION}
     del env["SECRET_KEY"]
-    result = _manage("check", env=env)
+    result = _manage("check", env=env, var_dir=tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_it_refuses_a_debug_value_that_is_not_yes_or_no():
-    result = _manage("check", env={**PRODUCTION, "DEBUG": "maybe"})
+def test_it_refuses_a_debug_value_that_is_not_yes_or_no(tmp_path):
+    result = _manage("check", env={**PRODUCTION, "DEBUG": "maybe"}, var_dir=tmp_path)
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a yes/no value" in result.stderr
 
 
-def test_the_embedded_default_needs_no_configuration():
-    result = _manage("check", env={"DEBUG": "true"})
+def test_the_embedded_default_needs_no_configuration(tmp_path):
+    result = _manage("check", env={"DEBUG": "true"}, var_dir=tmp_path)
     assert result.returncode == 0, result.stderr

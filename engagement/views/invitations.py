@@ -48,9 +48,8 @@ def _joined(request: HttpRequest, invitation: Invitation) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     invitation, problem = invitation_from_token(token)
-    if problem is not None:
-        return _problem(request, invitation, problem)
-    assert invitation is not None
+    if problem is not None or invitation is None:
+        return _problem(request, invitation, problem or InvitationProblem.INVALID)
 
     if request.user.is_authenticated:
         if request.method == "POST":

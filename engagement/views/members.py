@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -65,16 +65,11 @@ def member_invite(request: HttpRequest, access: StudyAccess) -> HttpResponse:
         except RuleBroken as refusal:
             form.add_error("email", str(refusal))
         else:
+            until = timezone.localtime(invitation.expires_at)
             messages.success(
                 request,
-                _("Invitation sent to %(email)s. The link works for %(days)s days.")
-                % {
-                    "email": invitation.email,
-                    # created_at is stamped just after expires_at is set, so round.
-                    "days": round(
-                        (invitation.expires_at - invitation.created_at) / dt.timedelta(days=1)
-                    ),
-                },
+                _("Invitation sent to %(email)s. The link works until %(until)s.")
+                % {"email": invitation.email, "until": date_format(until, "j F Y")},
             )
             return redirect("member_list", study_id=access.study.pk)
     return render(request, "engagement/member_invite.html", {"study": access.study, "form": form})

@@ -21,6 +21,4 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ("is_active", "can_create_studies", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("email", "display_name", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"fields": ("email", "display_name", "password1", "password2")}),)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import unquote
 import smtplib
 from unittest import mock
+from urllib.parse import unquote
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -15,13 +15,14 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from engagement.models import Invitation, Membership
 from engagement.services import INVITATION_SALT, invitation_from_token, invitation_token
 from engagement.tasks import invitation_send
 from portal.accounts.models import Profile, User
 from portal.permissions import Role
-from tests.conftest import StudyTeam, client_for
+from tests.conftest import StudyTeam, client_for, give_totp
 from tests.factories import PASSWORD, InvitationFactory, MembershipFactory, UserFactory
 
 NEW_PASSWORD = "Brambles-and-kettles-77"
@@ -69,7 +70,9 @@ def sign_up(client: Client, link: str, **overrides: str):
 @pytest.fixture
 def invited(team: StudyTeam, django_capture_on_commit_callbacks) -> tuple[Invitation, str]:
     """A partner invitation sent by the coordinator, and the link from its email."""
-    response = invite(client_for(team.coordinator), team.study.pk, django_capture_on_commit_callbacks)
+    response = invite(
+        client_for(team.coordinator), team.study.pk, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 302
     invitation = Invitation.objects.get(study=team.study, email="new.partner@example.org")
     return invitation, link_in(mail.outbox[-1])
@@ -165,9 +168,7 @@ def test_it_shows_the_create_account_form_with_the_study_name_to_an_anonymous_vi
     assert "Cora Coordinator" in content
 
 
-def test_it_creates_a_verified_partner_account_and_logs_in_from_the_invitation(
-    team, invited
-):
+def test_it_creates_a_verified_partner_account_and_logs_in_from_the_invitation(team, invited):
     invitation, link = invited
     client = Client()
 
@@ -236,7 +237,12 @@ def test_it_refuses_a_second_use_of_the_link_with_410(team, invited):
     again = sign_up(Client(), link, display_name="Someone Else")
     assert again.status_code == 410
     assert User.objects.filter(email="new.partner@example.org").count() == 1
-    assert Membership.objects.filter(study=team.study, user__email__iexact="new.partner@example.org").count() == 1
+    assert (
+        Membership.objects.filter(
+            study=team.study, user__email__iexact="new.partner@example.org"
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -487,7 +493,9 @@ def test_it_allows_a_new_invitation_once_the_old_one_has_expired(
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
-    response = invite(client_for(team.coordinator), team.study.pk, django_capture_on_commit_callbacks)
+    response = invite(
+        client_for(team.coordinator), team.study.pk, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 302
     assert Invitation.objects.count() == 2
 
@@ -496,8 +504,6 @@ def test_it_allows_the_same_address_to_be_invited_to_another_study(
     team, invited, django_capture_on_commit_callbacks
 ):
     other = MembershipFactory(study=team.other_study, role=Role.COORDINATOR).user
-    from tests.conftest import give_totp
-
     give_totp(other)
     response = invite(client_for(other), team.other_study.pk, django_capture_on_commit_callbacks)
     assert response.status_code == 302
@@ -661,7 +667,8 @@ def test_it_sets_the_expiry_from_the_invitation_expiry_days_setting(
     assert before + dt.timedelta(days=days) <= invitation.expires_at
     assert invitation.expires_at <= after + dt.timedelta(days=days)
     follow = coordinator.get(response["Location"])
-    assert f"The link works for {days} days" in follow.content.decode()
+    until = date_format(timezone.localtime(invitation.expires_at), "j F Y")
+    assert f"The link works until {until}" in follow.content.decode()
 
 
 # --- the sending task ----------------------------------------------------------------
@@ -733,9 +740,7 @@ def test_it_records_a_refusal_from_the_smtp_connection(team, settings):
     assert "SMTPRecipientsRefused" in invitation.send_error
 
 
-def test_it_clears_the_delivery_failure_when_sent_again(
-    team, django_capture_on_commit_callbacks
-):
+def test_it_clears_the_delivery_failure_when_sent_again(team, django_capture_on_commit_callbacks):
     invitation = InvitationFactory(
         study=team.study,
         invited_by=team.coordinator,

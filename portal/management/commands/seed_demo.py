@@ -9,10 +9,11 @@ from django.db import transaction
 from engagement.models import Membership, Study, StudyStatus
 from engagement.services import study_create
 from portal.accounts.models import User
-from portal.accounts.services import user_create, user_by_email
+from portal.accounts.services import user_by_email, user_create
 from portal.permissions import Role
 
-DEMO_PASSWORD = "demo-portal-2026"
+# Public on purpose: the README prints it, and the command refuses to run with DEBUG off.
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
 
 PEOPLE: list[tuple[str, str, bool]] = [
     ("coordinator@example.org", "Chris Coordinator", True),
@@ -62,7 +63,7 @@ class Command(BaseCommand):
             for email in ("partner1@example.org", "partner2@example.org", "partner3@example.org"):
                 self._member(study, people[email], Role.PARTNER, coordinator)
 
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, _creator in PEOPLE:
             self.stdout.write(f"  {email:<26} {name}")
 
