@@ -23,7 +23,11 @@ PRODUCTION = {
 
 
 def _manage(*args: str, env: dict[str, str], var_dir: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "HTTPS"}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and k not in {"HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -17,10 +17,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django would refuse
-# ORM calls made from it. The live server and the test never touch the database at once.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -33,32 +29,91 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 _HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if Path(str(item.path)).resolve().is_relative_to(_HERE):
+        if _in_this_folder(item):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def _in_this_folder(item: pytest.Item) -> bool:
+    return Path(str(item.path)).resolve().is_relative_to(_HERE)
+
+
+class _Chromium:
+    """One Chromium for the run of browser tests, stopped once the last of them is done.
+
+    While Playwright's sync API is started, an asyncio loop counts as running in the
+    test thread, and Django refuses ORM calls from it (SynchronousOnlyOperation). The
+    test and the live server thread never use the database at the same moment, so the
+    check is switched off, but only while Chromium runs: the rest of the test suite
+    (and any subprocess it starts, such as ``manage.py check --deploy``) keeps it.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._saved_env: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._playwright is not None
+
+    def get(self) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._saved_env = os.environ.get(ASYNC_UNSAFE)
+            os.environ[ASYNC_UNSAFE] = "true"
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def stop(self) -> None:
+        try:
+            if self._browser is not None:
+                self._browser.close()
+            if self._playwright is not None:
+                self._playwright.stop()
+        finally:
+            self._browser = self._playwright = None
+            if self._saved_env is None:
+                os.environ.pop(ASYNC_UNSAFE, None)
+            else:
+                os.environ[ASYNC_UNSAFE] = self._saved_env
+
+
+_CHROMIUM = _Chromium()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield
+    if _CHROMIUM.running and (nextitem is None or not _in_this_folder(nextitem)):
+        _CHROMIUM.stop()
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _CHROMIUM.running:  # the run was cut short
+        _CHROMIUM.stop()
+
+
+@pytest.fixture
+def browser() -> Any:
+    """The shared Chromium (started by the first browser test of the session)."""
     if not CHROMIUM.exists():
         reason = f"Chromium is not installed at {CHROMIUM}; browser tests need it."
         if IN_CI:
             pytest.fail(reason)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    return _CHROMIUM.get()
 
 
 @dataclass
