@@ -44,7 +44,10 @@ def team(db: None) -> StudyTeam:
     coordinator = UserFactory(display_name="Cora Coordinator")
     give_totp(coordinator)
     study = study_create(
-        created_by=coordinator, title="Living well", lay_summary="About living well.", status="active"
+        created_by=coordinator,
+        title="Living well",
+        lay_summary="About living well.",
+        status="active",
     )
     researcher = MembershipFactory(study=study, role=Role.RESEARCHER).user
     partner = MembershipFactory(study=study, role=Role.PARTNER).user
