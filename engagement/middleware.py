@@ -19,7 +19,7 @@ _OPEN_PREFIXES = ("/accounts/", "/static/", "/invitations/")
 
 
 class CoordinatorTwoFactorMiddleware:
-    """Send a coordinator without an authenticator app to set one up first."""
+    """Send a coordinator or site admin without an authenticator app to set one up first."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -28,16 +28,18 @@ class CoordinatorTwoFactorMiddleware:
         if (
             settings.COORDINATOR_MFA_REQUIRED
             and request.user.is_authenticated
-            and not request.path.startswith(_OPEN_PREFIXES)
+            and not request.path_info.startswith(_OPEN_PREFIXES)
             and self._needs_setup(request.user.pk)
         ):
-            messages.warning(
-                request,
-                _(
-                    "Coordinators see partners' personal details, so your account needs "
-                    "two-factor authentication. Set up an authenticator app to continue."
-                ),
-            )
+            if request.method == "GET" and not request.headers.get("HX-Request"):
+                messages.warning(
+                    request,
+                    _(
+                        "Coordinators and site admins see partners' personal details, so "
+                        "your account needs two-factor authentication. Set up an "
+                        "authenticator app to continue."
+                    ),
+                )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 
@@ -48,7 +50,12 @@ class CoordinatorTwoFactorMiddleware:
         )
         return (
             User.objects.filter(pk=user_id)
-            .filter(Q(can_create_studies=True) | coordinator_exists_clause())
+            .filter(
+                Q(can_create_studies=True)
+                | Q(is_staff=True)
+                | Q(is_superuser=True)
+                | coordinator_exists_clause()
+            )
             .filter(~has_totp)
             .exists()
         )

@@ -5,10 +5,11 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.permissions import Role
+from portal.permissions import Role, role_phrase
 
 # The research cycle a new study starts with; coordinators reshape it per study.
 RESEARCH_CYCLE_STAGES: tuple[str, ...] = (
@@ -101,7 +102,7 @@ class Stage(models.Model):
     class Meta:
         ordering = ["study_id", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["study", "name"], name="stage_name_unique_per_study"),
+            models.UniqueConstraint("study", Lower("name"), name="stage_name_unique_per_study"),
         ]
 
     def __str__(self) -> str:
@@ -150,6 +151,10 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def role_phrase(self) -> str:
+        return role_phrase(self.role)
 
     def has_expired(self, now: dt.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from engagement.models import RESEARCH_CYCLE_STAGES, Invitation, Membership, Stage, Study
 from engagement.selectors import pending_invitation_for
 from portal.accounts.models import User
+from portal.accounts.services import user_owns_email
 from portal.permissions import Role
 
 INVITATION_SALT = "engagement.invitation"
@@ -47,9 +49,18 @@ def study_create(*, created_by: User, title: str, lay_summary: str, status: str)
 # --- stages ------------------------------------------------------------------
 
 
+@transaction.atomic
 def stage_add(*, study: Study, name: str, description: str = "") -> Stage:
+    """Add a stage at the end; names are unique within a study whatever their case."""
+    Study.objects.select_for_update().filter(pk=study.pk).first()  # one adder at a time
     last = Stage.objects.filter(study=study).aggregate(last=Max("position"))["last"] or 0
-    return Stage.objects.create(study=study, name=name, description=description, position=last + 1)
+    try:
+        with transaction.atomic():
+            return Stage.objects.create(
+                study=study, name=name, description=description, position=last + 1
+            )
+    except IntegrityError:
+        raise RuleBroken(_("This study already has a stage with that name.")) from None
 
 
 class Direction(Enum):
@@ -91,18 +102,22 @@ def stage_delete(*, stage: Stage) -> None:
 # --- memberships -------------------------------------------------------------
 
 
-def _other_coordinators(membership: Membership) -> bool:
-    return (
-        Membership.objects.filter(
-            study_id=membership.study_id, role=Role.COORDINATOR, left_on__isnull=True
-        )
-        .exclude(pk=membership.pk)
-        .exists()
+def _lock_coordinators(study_id: int) -> list[int]:
+    """Lock the study's current coordinators, so that two requests cannot remove the last."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(study_id=study_id, role=Role.COORDINATOR, left_on__isnull=True)
+        .values_list("pk", flat=True)
     )
+
+
+def _other_coordinators(membership: Membership) -> bool:
+    return any(pk != membership.pk for pk in _lock_coordinators(membership.study_id))
 
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    _lock_coordinators(membership.study_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.left_on is not None:
         raise RuleBroken(_("This person has left the study."))
@@ -122,6 +137,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 @transaction.atomic
 def membership_end(*, membership: Membership, on: dt.date | None = None) -> Membership:
     """End a membership, keeping it as history with the date the person left."""
+    _lock_coordinators(membership.study_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.left_on is not None:
         raise RuleBroken(_("This person has already left the study."))
@@ -148,15 +164,19 @@ def _queue_send(invitation: Invitation) -> None:
     transaction.on_commit(lambda: invitation_send.delay(invitation_id))
 
 
+def _is_current_member(study_id: int, email: str) -> bool:
+    return Membership.objects.filter(
+        study_id=study_id, user__email__iexact=email, left_on__isnull=True
+    ).exists()
+
+
 @transaction.atomic
 def invitation_create(
     *, study: Study, email: str, role: str, invited_by: User, message: str = ""
 ) -> Invitation:
     """Invite an address to the study; refuses current members and waiting invitations."""
     email = User.objects.normalize_email(email).strip()
-    if Membership.objects.filter(
-        study=study, user__email__iexact=email, left_on__isnull=True
-    ).exists():
+    if _is_current_member(study.pk, email):
         raise RuleBroken(_("%(email)s is already a member of this study.") % {"email": email})
     if pending_invitation_for(study, email) is not None:
         raise RuleBroken(
@@ -185,6 +205,10 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise RuleBroken(_("This invitation has already been used or withdrawn."))
+    if _is_current_member(invitation.study_id, invitation.email):
+        raise RuleBroken(
+            _("%(email)s is already a member of this study.") % {"email": invitation.email}
+        )
     invitation.nonce = secrets.token_urlsafe(24)
     invitation.expires_at = _new_expiry()
     invitation.sent_at = None
@@ -243,23 +267,47 @@ def invitation_from_token(token: str) -> tuple[Invitation | None, InvitationProb
     return invitation, None
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    membership: Membership
+    joined: bool  # False when the person was already a member
+
+
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """Use the invitation once: the person joins the study in the invited role."""
+def invitation_accept(*, invitation: Invitation, user: User) -> Acceptance:
+    """Use the invitation once: its addressee joins the study in the invited role."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending or invitation.has_expired():
         raise RuleBroken(_("This invitation can no longer be used."))
+    if not user_owns_email(user, invitation.email):
+        raise RuleBroken(
+            _("This invitation was sent to %(email)s, which is not an address of this account.")
+            % {"email": invitation.email}
+        )
     membership = Membership.objects.filter(
         study_id=invitation.study_id, user=user, left_on__isnull=True
     ).first()
+    joined = membership is None
     if membership is None:
-        membership = Membership.objects.create(
-            study_id=invitation.study_id,
-            user=user,
-            role=invitation.role,
-            added_by=invitation.invited_by,
-        )
-    invitation.accepted_at = timezone.now()
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    study_id=invitation.study_id,
+                    user=user,
+                    role=invitation.role,
+                    added_by=invitation.invited_by,
+                )
+        except IntegrityError:
+            raise RuleBroken(_("You have just joined this study.")) from None
+    now = timezone.now()
+    invitation.accepted_at = now
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return membership
+    # Other invitations to the same address for this study have nothing left to do.
+    Invitation.objects.filter(
+        study_id=invitation.study_id,
+        email__iexact=invitation.email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).exclude(pk=invitation.pk).update(revoked_at=now)
+    return Acceptance(membership=membership, joined=joined)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ def email_render(
 ) -> EmailMultiAlternatives:
     """Build a message from emails/<template>_subject.txt, _message.txt and _message.html."""
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    # Subjects are plain text: an apostrophe in a study title must not arrive as &#x27;.
     subject = render_to_string(f"emails/{template}_subject.txt", context)
     subject = " ".join(subject.split())
     text = render_to_string(f"emails/{template}_message.txt", context)
@@ -55,3 +57,19 @@ def email_send_later(message: EmailMessage) -> None:
 
     payload = message_to_dict(message)
     transaction.on_commit(lambda: email_deliver.delay(payload))
+
+
+def is_temporary_mail_error(error: Exception) -> bool:
+    """Whether trying again later may succeed: a 4xx reply, a dropped or failed connection."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPException):
+        return False  # refused recipients, bad sender and the like will not change
+    return isinstance(error, OSError)
+
+
+def retry_delay(retries: int) -> int:
+    """Seconds before the next try: 30 s, 1 min, 2 min … up to an hour."""
+    return int(min(30 * 2**retries, 3600))

@@ -11,8 +11,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str | None = None) -> str:
+    """A text value; an empty value counts as unset, as env files often leave them."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or value.strip() == "":
         if default is None:
             raise ImproperlyConfigured(f"The environment variable {name} must be set.")
         return default
@@ -46,6 +47,6 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]

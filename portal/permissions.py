@@ -18,12 +18,29 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
 
 
+_ROLE_PHRASES = {
+    Role.PARTNER: _("a PPIE partner"),
+    Role.RESEARCHER: _("a researcher"),
+    Role.COORDINATOR: _("a coordinator"),
+}
+
+
+def role_phrase(role: str) -> str:
+    """The role as it reads in a sentence: "take part as a researcher"."""
+    return str(_ROLE_PHRASES[Role(role)])
+
+
 class Action(enum.Enum):
     VIEW_STUDY = "view_study"
     VIEW_MEMBERS = "view_members"
     MANAGE_STUDY = "manage_study"
     MANAGE_STAGES = "manage_stages"
     MANAGE_MEMBERS = "manage_members"
+    VIEW_DOCUMENTS = "view_documents"
+    MANAGE_DOCUMENTS = "manage_documents"
+    COMMENT = "comment"
+    RESPOND = "respond"
+    MANAGE_ROUNDS = "manage_rounds"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -32,6 +49,11 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_STUDY: frozenset({Role.COORDINATOR}),
     Action.MANAGE_STAGES: frozenset({Role.COORDINATOR}),
     Action.MANAGE_MEMBERS: frozenset({Role.COORDINATOR}),
+    Action.VIEW_DOCUMENTS: frozenset(Role),
+    Action.MANAGE_DOCUMENTS: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    Action.COMMENT: frozenset(Role),
+    Action.RESPOND: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    Action.MANAGE_ROUNDS: frozenset({Role.COORDINATOR}),
 }
 
 

@@ -6,6 +6,7 @@ os.environ.setdefault(
     "SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-checks-0123456789"
 )
 os.environ.setdefault("HTTPS", "false")
+os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("COORDINATOR_MFA_REQUIRED", "true")
 

@@ -1,9 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from portal import views
 from portal.accounts.views import profile_edit
+
+# The admin logs in through the portal's own login, with its rate limits and two-factor.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "PPIE Portal administration"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -13,7 +17,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("engagement.urls")),
 ]
-
-# The admin logs in through the portal's own login, with its rate limits and two-factor.
-admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "PPIE Portal administration"

@@ -64,3 +64,11 @@ def test_it_refuses_a_debug_value_that_is_not_yes_or_no(tmp_path):
 def test_the_embedded_default_needs_no_configuration(tmp_path):
     result = _manage("check", env={"DEBUG": "true"}, var_dir=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_to_start_without_a_site_url_when_debug_is_off(tmp_path):
+    env = {**PRODUCTION}
+    del env["SITE_URL"]
+    result = _manage("check", env=env, var_dir=tmp_path)
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr

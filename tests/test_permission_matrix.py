@@ -170,9 +170,10 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     },
     # The link itself is the key: a stranger gets the sign-up form, anyone signed in is
     # asked to confirm; POST joins whoever is signed in (anonymous: the empty form fails).
+    # The invitation is addressed to none of the logged-in people, so they are turned away.
     "invitation_accept": {
-        "GET": (200, 200, 200, 200, 200),
-        "POST": (FORM_ERROR, Go("dashboard"), Go("dashboard"), Go("dashboard"), Go("dashboard")),
+        "GET": (200, 403, 403, 403, 403),
+        "POST": (FORM_ERROR, 403, 403, 403, 403),
     },
     # --- allauth pages people meet (not required in the matrix, checked anyway) ---
     "account_login": {
@@ -210,7 +211,7 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     },
 }
 
-STUDY_ROUTE = "studies/<int:study_id>/"
+STUDY_ROUTE = "studies/<id:study_id>/"
 
 
 def is_study_route(route: Route) -> bool:

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_http_methods
 
 from engagement.models import Invitation
 from engagement.services import (
+    Acceptance,
     InvitationProblem,
     RuleBroken,
     invitation_accept,
     invitation_from_token,
 )
 from portal.accounts.forms import AccountFromInvitationForm
-from portal.accounts.services import user_by_email, user_create
+from portal.accounts.services import user_by_email, user_create, user_owns_email
 
 _PROBLEM_STATUS = {
     InvitationProblem.INVALID: 404,
@@ -37,11 +38,21 @@ def _problem(
     )
 
 
-def _joined(request: HttpRequest, invitation: Invitation) -> HttpResponse:
-    messages.success(
-        request,
-        _("Welcome. You have joined “%(study)s”.") % {"study": invitation.study.title},
-    )
+def _joined(request: HttpRequest, invitation: Invitation, acceptance: Acceptance) -> HttpResponse:
+    if acceptance.joined:
+        messages.success(
+            request,
+            _("Welcome. You have joined “%(study)s”.") % {"study": invitation.study.title},
+        )
+    else:
+        messages.info(
+            request,
+            _("You were already a member of “%(study)s” as %(role)s. Nothing has changed.")
+            % {
+                "study": invitation.study.title,
+                "role": acceptance.membership.get_role_display(),
+            },
+        )
     return redirect("dashboard")
 
 
@@ -52,12 +63,19 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         return _problem(request, invitation, problem or InvitationProblem.INVALID)
 
     if request.user.is_authenticated:
+        if not user_owns_email(request.user, invitation.email):
+            return render(
+                request,
+                "engagement/invitation_wrong_account.html",
+                {"invitation": invitation},
+                status=403,
+            )
         if request.method == "POST":
             try:
-                invitation_accept(invitation=invitation, user=request.user)
+                acceptance = invitation_accept(invitation=invitation, user=request.user)
             except RuleBroken:
                 return _problem(request, invitation, InvitationProblem.USED)
-            return _joined(request, invitation)
+            return _joined(request, invitation, acceptance)
         return render(request, "engagement/invitation_confirm.html", {"invitation": invitation})
 
     # The link was sent to this address, so saying it has an account reveals nothing new.
@@ -76,13 +94,13 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                     password=form.cleaned_data["password1"],
                     verified=True,
                 )
-                invitation_accept(invitation=invitation, user=user)
+                acceptance = invitation_accept(invitation=invitation, user=user)
         except IntegrityError:
             return render(request, "engagement/invitation_login.html", {"invitation": invitation})
         except RuleBroken:
             return _problem(request, invitation, InvitationProblem.USED)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return _joined(request, invitation)
+        return _joined(request, invitation, acceptance)
     return render(
         request, "engagement/invitation_signup.html", {"invitation": invitation, "form": form}
     )

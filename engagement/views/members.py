@@ -89,6 +89,9 @@ def membership_role(request: HttpRequest, access: StudyAccess, membership_id: in
             form.add_error("role", str(refusal))
         else:
             messages.success(request, _("Role changed for %(name)s.") % {"name": membership.user})
+            if membership.user_id == request.user.pk:
+                # Your own new role may no longer open the members page.
+                return redirect("study_detail", study_id=access.study.pk)
             return redirect("member_list", study_id=access.study.pk)
     return render(
         request,
@@ -109,6 +112,13 @@ def membership_end_view(
         except RuleBroken as refusal:
             messages.error(request, str(refusal))
         else:
+            if membership.user_id == request.user.pk:
+                messages.success(
+                    request,
+                    _("You have left “%(study)s”. Your involvement stays on record.")
+                    % {"study": access.study.title},
+                )
+                return redirect("dashboard")
             messages.success(
                 request,
                 _("%(name)s has left the study. Their involvement stays on record.")

@@ -23,9 +23,15 @@ def _stage(access: StudyAccess, stage_id: int) -> Stage:
 def stage_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     form = StageForm(request.POST if request.method == "POST" else None, study=access.study)
     if request.method == "POST" and form.is_valid():
-        stage = stage_add(study=access.study, **form.cleaned_data)
-        messages.success(request, _("Stage “%(name)s” added at the end.") % {"name": stage.name})
-        return redirect("stage_list", study_id=access.study.pk)
+        try:
+            stage = stage_add(study=access.study, **form.cleaned_data)
+        except RuleBroken as refusal:
+            form.add_error("name", str(refusal))
+        else:
+            messages.success(
+                request, _("Stage “%(name)s” added at the end.") % {"name": stage.name}
+            )
+            return redirect("stage_list", study_id=access.study.pk)
     stages = list(study_stages(access.study))
     return render(
         request,

@@ -29,3 +29,11 @@ def profile_for(user: User) -> Profile:
 
 def user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def user_owns_email(user: User, email: str) -> bool:
+    """Whether the address is the account's login or one of its verified addresses."""
+    email = email.strip()
+    if user.email.lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()

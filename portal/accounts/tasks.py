@@ -1,30 +1,26 @@
 from __future__ import annotations
 
+import logging
 import smtplib
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.core.management import call_command
 
-from portal.email import message_from_dict
+from portal.email import is_temporary_mail_error, message_from_dict, retry_delay
 
-# Only failures that may pass are retried; a refused address will not change.
-TEMPORARY_MAIL_ERRORS = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    ConnectionError,
-    TimeoutError,
-)
+logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=TEMPORARY_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
-def email_deliver(payload: dict[str, Any]) -> None:
-    message_from_dict(payload).send()
+@shared_task(bind=True, max_retries=8)
+def email_deliver(self: Task, payload: dict[str, Any]) -> None:
+    """Deliver an account email (password reset, address check) rendered by the web process."""
+    try:
+        message_from_dict(payload).send()
+    except (smtplib.SMTPException, OSError) as error:
+        if is_temporary_mail_error(error) and self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+        logger.error("Account email to %s could not be delivered: %s", payload.get("to"), error)
 
 
 @shared_task

@@ -83,9 +83,9 @@ def test_it_uses_the_list_default_when_unset():
     assert env_list(NAME, ["localhost"]) == ["localhost"]
 
 
-def test_it_reads_an_empty_list_as_empty_not_as_the_default(monkeypatch):
+def test_it_reads_an_empty_list_as_unset(monkeypatch):
     monkeypatch.setenv(NAME, "")
-    assert env_list(NAME, ["localhost"]) == []
+    assert env_list(NAME, ["localhost"]) == ["localhost"]
 
 
 def test_it_reads_a_string(monkeypatch):

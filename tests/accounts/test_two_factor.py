@@ -100,7 +100,7 @@ def test_it_lets_a_coordinator_reach_the_account_pages_to_set_up_two_factor(coor
 
 
 def test_it_lets_a_coordinator_without_two_factor_open_an_invitation_link(coordinator):
-    invitation = InvitationFactory()
+    invitation = InvitationFactory(email=coordinator.email)
     link = reverse("invitation_accept", args=[invitation_token(invitation)])
     response = client_for(coordinator).get(link)
     assert response.status_code == 200

@@ -618,24 +618,49 @@ def test_it_joins_an_existing_account_after_logging_in_and_confirming(
     assert client.get(link).status_code == 410
 
 
-def test_it_warns_when_the_logged_in_account_is_not_the_invited_address(team, invited):
-    _, link = invited
+def test_it_turns_away_an_account_the_invitation_was_not_sent_to(team, invited):
+    invitation, link = invited
     someone = UserFactory(email="someone.else@example.org")
-    response = client_for(someone).get(link)
-    assert response.status_code == 200
+    client = client_for(someone)
+
+    response = client.get(link)
+    refused = client.post(link)
+
+    assert response.status_code == 403
     content = response.content.decode()
+    assert "This invitation is for another account" in content
     assert "This invitation was sent to new.partner@example.org" in content
     assert "someone.else@example.org" in content
+    assert "Log out and continue" in content
+    assert refused.status_code == 403
+    assert not Membership.objects.filter(user=someone, study=team.study).exists()
+    invitation.refresh_from_db()
+    assert invitation.is_pending
 
 
-def test_it_keeps_the_current_role_of_someone_already_in_the_study(team, invited):
+def test_it_accepts_for_a_verified_second_address_of_the_account(team, invited):
     invitation, link = invited
-    response = client_for(team.researcher).post(link)
+    someone = UserFactory(email="main.address@example.org")
+    EmailAddress.objects.create(user=someone, email=invitation.email, verified=True)
+
+    response = client_for(someone).post(link)
+
     assert response.status_code == 302
+    assert Membership.objects.filter(user=someone, study=team.study, role=Role.PARTNER).exists()
+
+
+def test_it_keeps_the_current_role_of_someone_already_in_the_study(team):
+    invitation = InvitationFactory(study=team.study, email=team.researcher.email)
+    link = reverse("invitation_accept", args=[invitation_token(invitation)])
+    client = client_for(team.researcher)
+
+    response = client.post(link, follow=True)
+
     memberships = Membership.objects.filter(user=team.researcher, study=team.study)
     assert [m.role for m in memberships] == [Role.RESEARCHER]
     invitation.refresh_from_db()
     assert invitation.accepted_by == team.researcher
+    assert "You were already a member" in response.content.decode()
 
 
 def test_it_refuses_a_logged_in_accept_of_an_expired_invitation(team, invited):
@@ -754,3 +779,17 @@ def test_it_clears_the_delivery_failure_when_sent_again(team, django_capture_on_
     assert invitation.send_error == ""
     assert invitation.sent_at is not None
     assert len(mail.outbox) == 1
+
+
+def test_accepting_withdraws_other_invitations_to_the_same_address(team):
+    first = InvitationFactory(study=team.study, email="twice@example.org")
+    second = InvitationFactory(study=team.study, email="Twice@example.org")
+    link = reverse("invitation_accept", args=[invitation_token(second)])
+
+    Client().post(link, {"display_name": "Twice", "password1": PASSWORD, "password2": PASSWORD})
+
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    assert not team.study.invitations.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    ).exists()

@@ -280,3 +280,20 @@ def test_the_members_page_needs_the_same_queries_however_many_members(
         response = client.get(members_url(team))
     assert len(response.context["members"]) == members
     assert len(response.context["past_members"]) == extra // 3
+
+
+def test_a_coordinator_who_ends_their_own_membership_lands_on_the_dashboard(team):
+    from engagement.services import membership_change_role
+
+    other = Membership.objects.get(study=team.study, user=team.researcher)
+    membership_change_role(membership=other, role=Role.COORDINATOR)
+    own = Membership.objects.get(study=team.study, user=team.coordinator)
+
+    response = client_for(team.coordinator).post(
+        f"/studies/{team.study.pk}/members/{own.pk}/end/", follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert "You have left “Living well”" in response.content.decode()
+    own.refresh_from_db()
+    assert own.left_on is not None

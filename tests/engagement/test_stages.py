@@ -284,3 +284,12 @@ def test_a_second_coordinator_manages_stages_too(team: StudyTeam) -> None:
     response = client_for(second).post(list_url(team), {"name": "Evaluation"})
     assert response.status_code == 302
     assert "Evaluation" in names_in_order(team)
+
+
+def test_the_database_refuses_a_stage_name_that_differs_only_in_case(team):
+    from engagement.services import RuleBroken, stage_add
+
+    existing = team.stage.name
+    with pytest.raises(RuleBroken, match="already has a stage with that name"):
+        stage_add(study=team.study, name=existing.upper())
+    assert team.study.stages.filter(name__iexact=existing).count() == 1

@@ -35,7 +35,6 @@ def worker(postgres, redis_url, tmp_path):
         DJANGO_SETTINGS_MODULE="portal.settings",
         DATABASE_URL=database_url_for_tests(),
         CELERY_BROKER_URL=redis_url,
-        CELERY_TASK_ALWAYS_EAGER="false",
         EMAIL_FILE_PATH=str(mail_dir),
         VAR_DIR=str(tmp_path / "var"),
         SECRET_KEY=os.environ.get("SECRET_KEY", "worker-test-key-0123456789-abcdefghijklmnop"),
