@@ -42,6 +42,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 check: export SECRET_KEY ?= checks-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG
+check: export SITE_URL ?= http://localhost:8000
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
