@@ -136,6 +136,9 @@ MFA_TOTP_ISSUER = SITE_NAME
 COORDINATOR_MFA_REQUIRED = env_bool("COORDINATOR_MFA_REQUIRED", not DEBUG)
 INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 14, minimum=1)
 
+# Documents: uploads larger than this are refused before anything is stored.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20, minimum=1) * 1024 * 1024
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -173,6 +176,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker that has grown large on a hostile file is replaced after its task (in KiB).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_MB", 600, minimum=100) * 1024
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -16,4 +16,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("engagement.urls")),
+    path("", include("documents.urls")),
 ]

@@ -40,6 +40,18 @@ def section(response, heading_id: str) -> str:
     return rest[: rest.index("</section>")]
 
 
+def team_row_cells(response, study: Study) -> list[str]:
+    table = section(response, "team-studies")
+    link = reverse("study_detail", args=[study.pk])
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        if f'href="{link}"' in row:
+            return [
+                re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            ]
+    raise AssertionError(f"{study} is not in the team table")
+
+
 def team_row(response, study: Study) -> tuple[str, str, str, int, int]:
     """(title, role, status, partners, all members) from the study's row in the team table."""
     table = section(response, "team-studies")
@@ -50,7 +62,7 @@ def team_row(response, study: Study) -> tuple[str, str, str, int, int]:
                 re.sub(r"<[^>]+>", "", c).strip()
                 for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
             ]
-            title, role, status, partners, members = cells
+            title, role, status, partners, members, _to_answer = cells
             return title, role, status, int(partners), int(members)
     raise AssertionError(f"{study} is not in the team table")
 
@@ -190,8 +202,9 @@ def test_it_shows_an_error_summary_linking_to_a_missing_title(team: StudyTeam) -
 
 # --- queries ---------------------------------------------------------------------------------
 
-# Session, user, two-factor check, memberships with counts, "coordinator anywhere", profile.
-DASHBOARD_MAX_QUERIES = 6
+# Session, user, two-factor check, memberships with counts, "coordinator anywhere", profile,
+# reviews waiting, answers to read, comments to answer per study.
+DASHBOARD_MAX_QUERIES = 9
 
 
 @pytest.mark.parametrize("studies", [2, 12])
@@ -212,3 +225,71 @@ def test_the_dashboard_needs_the_same_queries_however_many_studies(
     assert len(response.context["partner_memberships"]) == studies // 2
     assert len(response.context["team_memberships"]) == studies - studies // 2
     assert text(response).count("Study number") == studies
+
+
+def test_it_lists_a_partners_open_review_and_the_answers_to_their_comments(
+    team: StudyTeam,
+) -> None:
+    comment = _open_comment(team, answered=True)
+    content = text(dashboard(team.partner))
+
+    assert "Documents waiting for your review" in content
+    assert escape(comment.version.document.title) in content
+    assert "New answers to your comments" in content
+    assert f"#thread-{comment.pk}" in content
+
+
+def test_it_counts_comments_waiting_for_an_answer_for_the_team(team: StudyTeam) -> None:
+    _open_comment(team)
+    _open_comment(team)
+    *_, to_answer = team_row_cells(dashboard(team.coordinator), team.study)
+    assert to_answer == "2"
+
+
+def _open_comment(team: StudyTeam, *, answered: bool = False):
+    """A partner's comment on a ready version under an open review round."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from documents.models import Document, Version, VersionStatus
+    from documents.services.comments import comment_create
+    from documents.services.responses import response_save
+    from documents.services.rounds import round_open
+
+    document = Document.objects.create(study=team.study, title="Information sheet", kind="other")
+    version = Version(document=document, number=1, original_name="sheet.txt")
+    version.original.save("sheet", ContentFile(b"Hello"), save=False)
+    version.status = VersionStatus.READY
+    version.blocks = [{"id": "b1", "kind": "p", "text": "Hello", "html": "Hello"}]
+    version.save()
+    now = timezone.now()
+    round_open(
+        version=version,
+        partners=None,
+        opens_at=now - dt.timedelta(hours=1),
+        deadline=now + dt.timedelta(days=3),
+        instructions="",
+        independent=False,
+        created_by=team.coordinator,
+    )
+    comment = comment_create(
+        version=version,
+        author=team.partner,
+        body="Please explain this.",
+        block_id="b1",
+        selectors=[],
+        visibility="members",
+        is_team=False,
+    )
+    if answered:
+        response_save(
+            thread=comment,
+            author=team.researcher,
+            outcome="changed",
+            body="We explained it.",
+            publish=True,
+        )
+        comment.refresh_from_db()
+    return comment

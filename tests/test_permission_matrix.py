@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import pytest
 from django.http import HttpResponse
@@ -18,11 +19,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from engagement.models import Invitation, Membership, Stage
+from documents.models import (
+    Assignment,
+    Comment,
+    CommentDraft,
+    Document,
+    Response,
+    ReviewRound,
+    Version,
+)
+from engagement.models import Invitation, Membership, Stage, Study
 from engagement.services import invitation_token
 from portal.accounts.models import User
 from portal.permissions import Action, Role, role_may
 from tests.conftest import StudyTeam, client_for, give_totp
+from tests.documents.builders import open_round, ready_version, thread
 from tests.factories import InvitationFactory, MembershipFactory, StageFactory
 
 # --- how the URLconf is walked ------------------------------------------------
@@ -209,7 +220,136 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 200, 200, 200, 200),
         "POST": (LOGIN, 405, 405, 405, 405),
     },
+    # --- documents and versions ---
+    "document_list": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "document_new": {
+        "GET": (LOGIN, 404, 403, 200, 200),
+        "POST": (LOGIN, 404, 403, FORM_ERROR, FORM_ERROR),
+    },
+    "document_detail": {
+        "GET": (
+            LOGIN,
+            404,
+            Go("version_detail"),
+            Go("version_detail"),
+            Go("version_detail"),
+        ),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "version_new": {
+        "GET": (LOGIN, 404, 403, 200, 200),
+        "POST": (LOGIN, 404, 403, FORM_ERROR, FORM_ERROR),
+    },
+    "you_said_we_did": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "version_detail": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "version_status": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "version_original": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "version_changes": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "version_annotations": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    # --- comments (the fixture's thread is the partner's, on a round open to them) ---
+    # An empty comment or reply is refused with a message and the person sent back.
+    "comment_create": {
+        "GET": (LOGIN, 404, 405, 405, 405),
+        "POST": (
+            LOGIN,
+            404,
+            Go("version_detail"),
+            Go("version_detail"),
+            Go("version_detail"),
+        ),
+    },
+    "comment_draft": {
+        "GET": (LOGIN, 404, 405, 405, 405),
+        "POST": (LOGIN, 404, 204, 204, 204),
+    },
+    "comment_reply": {
+        "GET": (LOGIN, 404, 405, 405, 405),
+        "POST": (
+            LOGIN,
+            404,
+            Go("version_detail"),
+            Go("version_detail"),
+            Go("version_detail"),
+        ),
+    },
+    # Editing, withdrawing, confirming and reopening are the author's alone.
+    "comment_edit": {
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, 403),
+    },
+    "comment_withdraw": {
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, Go("version_detail"), 403, 403),
+    },
+    "comment_respond": {
+        "GET": (LOGIN, 404, 403, 200, 200),
+        "POST": (LOGIN, 404, 403, FORM_ERROR, FORM_ERROR),
+    },
+    # The open thread cannot be resolved or confirmed: a message, and back to the page.
+    "comment_resolve": {
+        "GET": (LOGIN, 404, 403, 405, 405),
+        "POST": (LOGIN, 404, 403, Go("version_detail"), Go("version_detail")),
+    },
+    "comment_confirm": {
+        "GET": (LOGIN, 404, 405, 405, 405),
+        "POST": (LOGIN, 404, Go("version_detail"), 403, 403),
+    },
+    "comment_reopen": {
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, 403),
+    },
+    # --- review rounds (the fixture's round asks the partner) ---
+    "round_new": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    "round_extend": {
+        "GET": (LOGIN, 404, 403, 403, 200),
+        "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
+    },
+    # Only a partner asked to review in the round can finish it.
+    "round_finish": {
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, 403),
+    },
 }
+
+# Study pages whose 403 does not come from the role policy but from who the person is: only
+# the comment's author (here the partner) may edit, withdraw, confirm or reopen it, and only
+# a partner asked to review in a round may finish it. Everyone else whose role would allow
+# the action gets 403 (or 405 first, for a POST-only page sent a GET).
+OWNER_ONLY = {
+    "comment_edit": "partner",
+    "comment_withdraw": "partner",
+    "comment_confirm": "partner",
+    "comment_reopen": "partner",
+    "round_finish": "partner",
+}
+
+# Study URLs that answer with something other than a page (a fragment polled by htmx, a file,
+# JSON-LD), so they carry no breadcrumb with the study's title.
+NOT_PAGES = {"version_status", "version_original", "version_annotations"}
 
 STUDY_ROUTE = "studies/<id:study_id>/"
 
@@ -228,6 +368,9 @@ class Objects:
     membership: Membership
     invitation: Invitation
     token: str
+    version: Version
+    comment: Comment
+    review_round: ReviewRound
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -236,18 +379,41 @@ class Objects:
             "membership_id": self.membership.pk,
             "invitation_id": self.invitation.pk,
             "token": self.token,
+            "document_id": self.version.document_id,
+            "number": self.version.number,
+            "comment_id": self.comment.pk,
+            "round_id": self.review_round.pk,
         }
 
 
 @pytest.fixture
-def objects(team: StudyTeam) -> Objects:
+def media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def reviewed_version(study: Study, by: User, partner: User) -> tuple[Version, Comment, ReviewRound]:
+    """A READY version of a study document, open for review to the partner, with their thread."""
+    version = ready_version(
+        study=study, by=by, paragraphs=["# Information sheet", "You can stop at any time."]
+    )
+    review_round = open_round(version, by=by, partners=[partner])
+    comment = thread(version, partner, block_id="b2", exact="stop", review_round=review_round)
+    return version, comment, review_round
+
+
+@pytest.fixture
+def objects(team: StudyTeam, media: None) -> Objects:
     invitation = InvitationFactory(study=team.study, invited_by=team.coordinator)
+    version, comment, review_round = reviewed_version(team.study, team.coordinator, team.partner)
     return Objects(
         team=team,
         stage=team.stage,
         membership=Membership.objects.get(study=team.study, user=team.partner),
         invitation=invitation,
         token=invitation_token(invitation),
+        version=version,
+        comment=comment,
+        review_round=review_round,
     )
 
 
@@ -262,7 +428,12 @@ def user_for(team: StudyTeam, role: str) -> User | None:
 
 
 def send(client: Client, method: str, url: str) -> HttpResponse:
-    return client.get(url) if method == "GET" else client.post(url, {})
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    if response.streaming:
+        # A download: read it whole (as a browser would) so the file is closed.
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        response.close()
+    return response
 
 
 def shows(response: HttpResponse, text: str) -> bool:
@@ -282,7 +453,7 @@ def check(response: HttpResponse, expected: Any, where: str, study_title: str) -
         assert b"error-summary" in response.content, f"{where}: no error summary shown"
     elif isinstance(expected, Go):
         assert status == 302, f"{where}: expected a redirect to {expected.url_name}, got {status}"
-        target = resolve(location.split("?")[0]).url_name
+        target = resolve(urlsplit(location).path).url_name
         assert target == expected.url_name, f"{where}: redirected to {location}"
     else:
         assert status == expected, f"{where}: expected {expected}, got {status} {location}"
@@ -312,7 +483,7 @@ def test_it_gives_each_visitor_the_expected_answer(
     response = send(client_for(user_for(objects.team, role)), method, url)
     expected = MATRIX[url_name][method][index]
     check(response, expected, f"{method} {url} as {role}", objects.team.study.title)
-    if response.status_code == 200 and is_study_route(route):
+    if response.status_code == 200 and is_study_route(route) and url_name not in NOT_PAGES:
         assert shows(response, objects.team.study.title)
 
 
@@ -368,9 +539,15 @@ def test_the_matrix_agrees_with_the_role_policy() -> None:
         if not is_study_route(route):
             continue
         action = route.callback.study_action
+        owner = OWNER_ONLY.get(route.name)
         for method, row in MATRIX[route.name].items():
             for role_name, role in roles.items():
-                refused = row[ROLES.index(role_name)] == 403
+                result = row[ROLES.index(role_name)]
+                if role_may(role, action) and owner is not None and role_name != owner:
+                    # Allowed by role, refused because it is not their comment or review.
+                    assert result in (403, 405), (route.name, method, role_name)
+                    continue
+                refused = result == 403
                 assert refused == (not role_may(role, action)), (route.name, method, role_name)
             assert row[ROLES.index("outsider")] == 404, (route.name, method)
             assert row[ROLES.index("anonymous")] == LOGIN, (route.name, method)
@@ -380,18 +557,38 @@ def test_the_matrix_agrees_with_the_role_policy() -> None:
 
 
 @pytest.fixture
-def second_study_objects(team: StudyTeam) -> dict[str, Any]:
+def second_study_objects(team: StudyTeam, media: None) -> dict[str, Any]:
     """Objects of the other study, which the coordinator also runs."""
     MembershipFactory(study=team.other_study, user=team.coordinator, role=Role.COORDINATOR)
     stage = StageFactory(study=team.other_study)
     membership = Membership.objects.get(study=team.other_study, user=team.outsider)
     invitation = InvitationFactory(study=team.other_study, invited_by=team.coordinator)
+    version, comment, review_round = reviewed_version(
+        team.other_study, team.coordinator, team.outsider
+    )
     return {
         "study_id": team.study.pk,
         "stage_id": stage.pk,
         "membership_id": membership.pk,
         "invitation_id": invitation.pk,
+        "document_id": version.document_id,
+        "number": version.number,
+        "comment_id": comment.pk,
+        "round_id": review_round.pk,
     }
+
+
+def document_state() -> tuple[Any, ...]:
+    """Everything a document page could change, to show that a refused request changed none."""
+    return (
+        list(Document.objects.values_list("pk", "title")),
+        list(Version.objects.values_list("pk", "status")),
+        list(Comment.objects.values_list("pk", "body", "state", "withdrawn_at")),
+        list(CommentDraft.objects.values_list("pk", "body")),
+        list(Response.objects.values_list("pk", "body")),
+        list(ReviewRound.objects.values_list("pk", "deadline")),
+        list(Assignment.objects.values_list("pk", "state")),
+    )
 
 
 OBJECT_ROUTES = [
@@ -408,14 +605,15 @@ def test_it_gives_404_for_another_studys_object_inside_this_studys_url(
 ) -> None:
     url = url_for(all_routes()[url_name], second_study_objects)
     stage_count, membership_count = Stage.objects.count(), Membership.objects.count()
+    documents_before = document_state()
     response = send(client_for(team.coordinator), method, url)
-    # A POST-only view turns GET away before it looks anything up, which reveals nothing.
-    post_only = MATRIX[url_name]["GET"][ROLES.index("coordinator")] == 405
-    assert response.status_code == (405 if method == "GET" and post_only else 404), (
-        f"{method} {url}"
-    )
+    # A view that does not take the method (GET on a POST-only view, POST on a page that only
+    # shows something) turns it away before it looks anything up, which reveals nothing.
+    wrong_method = MATRIX[url_name][method][ROLES.index("coordinator")] == 405
+    assert response.status_code == (405 if wrong_method else 404), f"{method} {url}"
     # And nothing in the other study was touched.
     assert (Stage.objects.count(), Membership.objects.count()) == (stage_count, membership_count)
+    assert document_state() == documents_before
     assert Membership.objects.filter(user=team.outsider, left_on__isnull=True).exists()
     invitation = Invitation.objects.get(pk=second_study_objects["invitation_id"])
     assert invitation.is_pending
@@ -423,6 +621,28 @@ def test_it_gives_404_for_another_studys_object_inside_this_studys_url(
 
 def test_object_routes_cover_stages_memberships_and_invitations() -> None:
     assert {"stage_edit", "membership_end", "invitation_revoke"} <= set(OBJECT_ROUTES)
+
+
+def test_object_routes_cover_documents_versions_comments_and_rounds() -> None:
+    assert {
+        "document_detail",
+        "version_detail",
+        "version_original",
+        "comment_create",
+        "comment_respond",
+        "comment_confirm",
+        "round_extend",
+        "round_finish",
+    } <= set(OBJECT_ROUTES)
+
+
+def test_owner_only_pages_are_in_the_matrix_and_need_no_more_than_comment() -> None:
+    # The exemption in the role-policy test is for these pages only, and they must still be
+    # ones every role may reach by role: otherwise a 403 would not need explaining.
+    routes = all_routes()
+    for name in OWNER_ONLY:
+        assert name in MATRIX, name
+        assert routes[name].callback.study_action is Action.COMMENT, name
 
 
 STUDY_URL_NAMES = [name for name, route in all_routes().items() if is_study_route(route)]

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from documents.models import Document, Outcome, Version, Visibility
+from engagement.models import Stage, Study
+
+ACCEPT = ".docx,.odt,.pdf,.md,.markdown,.txt"
+
+
+class _UploadField(forms.FileField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            label=_("File"),
+            help_text=_(
+                "A Word document (.docx), OpenDocument text (.odt), PDF, Markdown (.md) or "
+                "plain text (.txt) file."
+            ),
+            widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+            **kwargs,
+        )
+
+
+class DocumentForm(forms.ModelForm):
+    file = _UploadField()
+    change_summary = forms.CharField(
+        label=_("Notes on this version (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Document
+        fields = ["title", "kind", "stage"]
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position")
+        self.fields["stage"].empty_label = _("Not tied to a stage")
+
+
+class VersionForm(forms.Form):
+    file = _UploadField()
+    change_summary = forms.CharField(
+        label=_("What changed in this version"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Partners read this first. Say what changed and why, in plain words."),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who can see this comment?"),
+        choices=Visibility.choices,
+        initial=Visibility.MEMBERS,
+        widget=forms.RadioSelect,
+    )
+    block = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
+    selectors = forms.JSONField(required=False, widget=forms.HiddenInput)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(
+        label=_("What still needs to change?"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ResponseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What happened?"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    body = forms.CharField(
+        label=_("What we did"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Written to the partner: what you changed, or what you will do."),
+    )
+    reason = forms.CharField(
+        label=_("Why it was not changed"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed when nothing was changed."),
+    )
+    changed_in = forms.ModelChoiceField(
+        label=_("Version with the change"),
+        queryset=Version.objects.none(),
+        required=False,
+        empty_label=_("Not uploaded yet"),
+    )
+
+    def __init__(self, *args: Any, versions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["changed_in"].queryset = versions
+        self.fields["changed_in"].label_from_instance = lambda v: (
+            _("Version %(n)s") % {"n": v.number}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == Outcome.NOT_CHANGED and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason nothing was changed."))
+        return data
+
+
+class _LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class RoundForm(forms.Form):
+    opens_at = forms.DateTimeField(
+        label=_("Opens"), widget=_LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    deadline = forms.DateTimeField(
+        label=_("Deadline"), widget=_LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    instructions = forms.CharField(
+        label=_("Instructions for reviewers"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For example which parts to focus on, and how long it should take."),
+    )
+    independent = forms.BooleanField(
+        label=_("Independent review: partners see others' comments only after finishing"),
+        required=False,
+    )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partners asked to review"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Everyone is chosen to begin with."),
+    )
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].queryset = partners
+        self.fields["partners"].initial = list(partners)
+        self.fields["partners"].label_from_instance = lambda user: user.display_name
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["opens_at"].initial = now
+        self.fields["deadline"].initial = now + dt.timedelta(days=14)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        opens_at, deadline = data.get("opens_at"), data.get("deadline")
+        if opens_at and deadline and deadline <= opens_at:
+            self.add_error("deadline", _("The deadline must be after the opening time."))
+        elif deadline and deadline <= timezone.now():
+            self.add_error("deadline", _("The deadline must be in the future."))
+        return data
+
+
+class ExtendForm(forms.Form):
+    deadline = forms.DateTimeField(
+        label=_("New deadline"), widget=_LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
+    )
+
+
+class FinishForm(forms.Form):
+    hours = forms.IntegerField(label=_("Hours"), min_value=0, max_value=24, initial=0)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=59, initial=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        total = (data.get("hours") or 0) * 60 + (data.get("minutes") or 0)
+        if not self.errors and not 1 <= total <= 24 * 60:
+            self.add_error("hours", _("Enter the time you spent, between 1 minute and 24 hours."))
+        data["minutes_spent"] = total
+        return data

@@ -1,0 +1,236 @@
+"""Reads for document pages: versions, the threads a person may see, and their answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from documents.models import (
+    Assignment,
+    AssignmentState,
+    Comment,
+    CommentDraft,
+    CommentPlacement,
+    Document,
+    Response,
+    ReviewRound,
+    Version,
+    VersionStatus,
+    Visibility,
+)
+from engagement.access import StudyAccess
+from engagement.models import Study
+
+
+def study_documents(study: Study) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(study=study)
+        .select_related("stage")
+        .prefetch_related(
+            Prefetch("versions", queryset=Version.objects.order_by("-number"), to_attr="newest")
+        )
+        .order_by("title", "id")
+    )
+
+
+def latest_version(document: Document) -> Version | None:
+    return document.versions.order_by("-number").first()
+
+
+def previous_ready_version(version: Version) -> Version | None:
+    return (
+        Version.objects.filter(
+            document_id=version.document_id, number__lt=version.number, status=VersionStatus.READY
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+@dataclass
+class ThreadView:
+    """A thread as one person sees it on one version's page."""
+
+    thread: Comment
+    block_id: str
+    quote: str
+    replies: list[Comment]
+    response: Response | None
+    from_earlier: bool = False
+    unplaced: bool = False
+    confidence: float = 1.0
+    order: tuple[int, int] = field(default=(0, 0))
+    reply_draft: CommentDraft | None = None
+
+
+def hidden_by_independent_review(version: Version, access: StudyAccess) -> bool:
+    """A partner in an unfinished independent review sees only their own comments."""
+    if access.is_team:
+        return False
+    return (
+        Assignment.objects.filter(
+            round__version=version,
+            round__independent=True,
+            round__deadline__gt=timezone.now(),
+            partner_id=access.membership.user_id,
+        )
+        .exclude(state=AssignmentState.FINISHED)
+        .exists()
+    )
+
+
+def _visible(access: StudyAccess, only_own: bool) -> Q:
+    user_id = access.membership.user_id
+    if access.is_team:
+        return Q()
+    if only_own:
+        return Q(author_id=user_id)
+    return Q(visibility=Visibility.MEMBERS) | Q(author_id=user_id)
+
+
+def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
+    """The threads shown on a version, in document order, in a fixed number of queries."""
+    only_own = hidden_by_independent_review(version, access)
+    visible = _visible(access, only_own)
+    replies = Prefetch(
+        "replies",
+        queryset=Comment.objects.select_related("author").order_by("created_at", "id"),
+        to_attr="reply_list",
+    )
+    own = list(
+        Comment.objects.filter(visible, version=version, parent__isnull=True)
+        .select_related("author", "author__profile", "response", "response__changed_in", "version")
+        .prefetch_related(replies)
+    )
+    placements = list(
+        CommentPlacement.objects.filter(version=version)
+        .filter(_prefixed(visible, "comment__"))
+        .select_related(
+            "comment__author",
+            "comment__response",
+            "comment__response__changed_in",
+            "comment__version",
+        )
+        .prefetch_related(
+            Prefetch("comment__replies", queryset=replies.queryset, to_attr="reply_list")
+        )
+    )
+    order = {block["id"]: index for index, block in enumerate(version.blocks, start=1)}
+    views = [
+        ThreadView(
+            thread=c,
+            block_id=c.block_id,
+            quote=c.quote,
+            replies=c.reply_list,
+            response=_shown_response(c, access),
+            order=(order.get(c.block_id, 0), c.pk),
+        )
+        for c in own
+    ]
+    for placement in placements:
+        c = placement.comment
+        unplaced = placement.method == "unplaced"
+        quote = ""
+        for selector in placement.selectors:
+            if selector.get("type") == "TextQuoteSelector":
+                quote = selector.get("exact", "")
+        views.append(
+            ThreadView(
+                thread=c,
+                block_id="" if unplaced else placement.block_id,
+                quote=c.quote if unplaced else quote,
+                replies=c.reply_list,
+                response=_shown_response(c, access),
+                from_earlier=True,
+                unplaced=unplaced,
+                confidence=placement.confidence,
+                order=(10**6 if unplaced else order.get(placement.block_id, 0), c.pk),
+            )
+        )
+    views.sort(key=lambda view: view.order)
+    return views
+
+
+def _prefixed(condition: Q, prefix: str) -> Q:
+    """The same condition applied through a relation (a thread's placement, say)."""
+    prefixed = Q()
+    prefixed.connector, prefixed.negated = condition.connector, condition.negated
+    for child in condition.children:
+        if isinstance(child, Q):
+            prefixed.children.append(_prefixed(child, prefix))
+        else:
+            key, value = child
+            prefixed.children.append((prefix + key, value))
+    return prefixed
+
+
+def _shown_response(comment: Comment, access: StudyAccess) -> Response | None:
+    # A thread with no answer raises on access; that is an AttributeError, so getattr copes.
+    response = getattr(comment, "response", None)
+    if response is None:
+        return None
+    if response.published_at is None and not access.is_team:
+        return None
+    return response
+
+
+def drafts_for(version: Version, access: StudyAccess) -> dict[str, CommentDraft]:
+    return {
+        draft.key: draft
+        for draft in CommentDraft.objects.filter(
+            version=version, author_id=access.membership.user_id
+        )
+    }
+
+
+def rounds_of(version: Version) -> list[ReviewRound]:
+    return list(ReviewRound.objects.filter(version=version).order_by("-opens_at"))
+
+
+def assignment_of(version: Version, access: StudyAccess) -> Assignment | None:
+    return (
+        Assignment.objects.filter(round__version=version, partner_id=access.membership.user_id)
+        .select_related("round")
+        .order_by("-round__opens_at")
+        .first()
+    )
+
+
+def document_threads(document: Document, access: StudyAccess) -> list[ThreadView]:
+    """Every thread on every version of the document that this person may see."""
+    visible = _visible(access, only_own=False)
+    if not access.is_team:
+        # Versions in the partner's unfinished independent review show only their own.
+        hidden_versions = Assignment.objects.filter(
+            round__version__document=document,
+            round__independent=True,
+            round__deadline__gt=timezone.now(),
+            partner_id=access.membership.user_id,
+        ).exclude(state=AssignmentState.FINISHED)
+        visible &= ~Q(version__in=hidden_versions.values("round__version")) | Q(
+            author_id=access.membership.user_id
+        )
+    threads = (
+        Comment.objects.filter(visible, version__document=document, parent__isnull=True)
+        .select_related("author", "author__profile", "version", "response", "response__changed_in")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Comment.objects.select_related("author").order_by("created_at", "id"),
+                to_attr="reply_list",
+            )
+        )
+        .order_by("version__number", "created_at", "id")
+    )
+    return [
+        ThreadView(
+            thread=thread,
+            block_id=thread.block_id,
+            quote=thread.quote,
+            replies=thread.reply_list,
+            response=_shown_response(thread, access),
+        )
+        for thread in threads
+    ]

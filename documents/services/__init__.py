@@ -1,0 +1,1 @@
+"""Writes about documents, versions, review rounds, comments and responses."""

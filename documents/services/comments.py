@@ -1,0 +1,266 @@
+"""Comments, replies, drafts and the thread states a partner and the team move through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from documents.anchoring import Anchor, AnchorError, anchor_verify, from_selectors, to_selectors
+from documents.blocks import Block
+from documents.models import (
+    Assignment,
+    Comment,
+    CommentDraft,
+    CommentEdit,
+    ReviewRound,
+    ThreadState,
+    Version,
+    VersionStatus,
+    Visibility,
+)
+from documents.services.rounds import assignment_start
+from engagement.services import RuleBroken
+from portal.accounts.models import User
+
+MAX_BODY = 10_000
+NEW_COMMENT_KEY = "comment"
+
+
+def reply_key(thread_id: int) -> str:
+    return f"reply-{thread_id}"
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise RuleBroken(_("Write your comment before sending it."))
+    if len(body) > MAX_BODY:
+        raise RuleBroken(_("A comment can be up to 10,000 characters long."))
+    return body
+
+
+def anchor_in(version: Version, block_id: str | None, selectors: Any) -> Anchor:
+    """Check that a comment's target exists in this version, or refuse with a message."""
+    try:
+        anchor = from_selectors(block_id or None, selectors or [])
+        if anchor.block_id is None:
+            return anchor
+        block = next(
+            (Block.from_dict(b) for b in version.blocks if b["id"] == anchor.block_id), None
+        )
+        if block is None:
+            raise AnchorError(_("That paragraph is not in this version of the document."))
+        return anchor_verify(block, anchor)
+    except AnchorError as error:
+        raise RuleBroken(str(error)) from None
+
+
+def open_round_for(version: Version, partner: User) -> tuple[ReviewRound | None, Assignment | None]:
+    """The partner's current round on this version, or the one that most recently closed."""
+    assignment = (
+        Assignment.objects.filter(round__version=version, partner=partner)
+        .select_related("round")
+        .order_by("-round__opens_at")
+        .first()
+    )
+    return (assignment.round, assignment) if assignment else (None, None)
+
+
+def _round_for_new_comment(
+    version: Version, author: User, is_team: bool
+) -> tuple[ReviewRound | None, Assignment | None]:
+    review_round, assignment = open_round_for(version, author)
+    if is_team:
+        return review_round, None
+    now = timezone.now()
+    if review_round is None:
+        raise RuleBroken(_("This version is not open for your comments."))
+    if now < review_round.opens_at:
+        raise RuleBroken(
+            _("This review opens on %(when)s. Your draft is kept until then.")
+            % {"when": date_format(timezone.localtime(review_round.opens_at), "j F Y, H:i")}
+        )
+    if now >= review_round.deadline:
+        raise RuleBroken(
+            _(
+                "This review closed on %(when)s, so new comments cannot be added. Your draft "
+                "is kept: ask the coordinator to extend the deadline."
+            )
+            % {"when": date_format(timezone.localtime(review_round.deadline), "j F Y, H:i")}
+        )
+    return review_round, assignment
+
+
+@transaction.atomic
+def comment_create(
+    *,
+    version: Version,
+    author: User,
+    body: str,
+    block_id: str | None,
+    selectors: Any,
+    visibility: str,
+    is_team: bool,
+) -> Comment:
+    """Start a thread on the whole document, a block or a passage of this version."""
+    if version.status != VersionStatus.READY:
+        raise RuleBroken(_("This version is still being prepared."))
+    if visibility not in Visibility.values:
+        raise RuleBroken(_("Choose who can see your comment."))
+    body = _clean_body(body)
+    anchor = anchor_in(version, block_id, selectors)
+    review_round, assignment = _round_for_new_comment(version, author, is_team)
+    comment = Comment.objects.create(
+        version=version,
+        round=review_round,
+        author=author,
+        body=body,
+        block_id=anchor.block_id or "",
+        selectors=to_selectors(anchor),
+        quote=anchor.exact,
+        visibility=visibility,
+    )
+    if assignment is not None:
+        assignment_start(assignment=assignment)
+    draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
+    return comment
+
+
+@transaction.atomic
+def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
+    if thread.parent_id is not None:
+        raise RuleBroken(_("Reply to the first comment of the conversation."))
+    if thread.withdrawn_at is not None:
+        raise RuleBroken(_("This comment was withdrawn, so it cannot be answered."))
+    reply = Comment.objects.create(
+        version_id=thread.version_id,
+        round_id=thread.round_id,
+        parent=thread,
+        author=author,
+        body=_clean_body(body),
+        block_id=thread.block_id,
+        visibility=thread.visibility,
+    )
+    draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
+    return reply
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, author: User, body: str) -> Comment:
+    """Change your own comment; the earlier wording is kept in its history."""
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.author_id != author.pk:
+        raise RuleBroken(_("You can only edit your own comments."))
+    if comment.withdrawn_at is not None:
+        raise RuleBroken(_("A withdrawn comment cannot be edited."))
+    body = _clean_body(body)
+    if body == comment.body:
+        return comment
+    CommentEdit.objects.create(comment=comment, previous_body=comment.body)
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+def comment_withdraw(*, comment: Comment, author: User) -> None:
+    if comment.author_id != author.pk:
+        raise RuleBroken(_("You can only withdraw your own comments."))
+    updated = Comment.objects.filter(pk=comment.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    if not updated:
+        raise RuleBroken(_("This comment has already been withdrawn."))
+
+
+# --- thread states -------------------------------------------------------------------
+
+
+def _move(thread: Comment, allowed_from: set[str], to: str, refusal: str) -> Comment:
+    updated = Comment.objects.filter(
+        pk=thread.pk, parent__isnull=True, state__in=allowed_from
+    ).update(state=to)
+    if not updated:
+        raise RuleBroken(refusal)
+    thread.state = to
+    return thread
+
+
+def thread_resolve(*, thread: Comment) -> Comment:
+    """The team closes an answered thread; the partner may then confirm or reopen it."""
+    return _move(
+        thread,
+        {ThreadState.ANSWERED},
+        ThreadState.RESOLVED,
+        _("Only an answered comment can be marked resolved."),
+    )
+
+
+def thread_confirm(*, thread: Comment, by: User) -> Comment:
+    if thread.author_id != by.pk:
+        raise RuleBroken(_("Only the person who made the comment can confirm the answer."))
+    return _move(
+        thread,
+        {ThreadState.ANSWERED, ThreadState.RESOLVED},
+        ThreadState.CONFIRMED,
+        _("There is no answer to confirm yet."),
+    )
+
+
+@transaction.atomic
+def thread_reopen(*, thread: Comment, by: User, note: str) -> Comment:
+    """The partner is not satisfied: the thread opens again with their note as a reply."""
+    if thread.author_id != by.pk:
+        raise RuleBroken(_("Only the person who made the comment can reopen it."))
+    note = (note or "").strip()
+    if not note:
+        raise RuleBroken(_("Say why you are reopening the comment, so the team can respond."))
+    _move(
+        thread,
+        {ThreadState.ANSWERED, ThreadState.RESOLVED, ThreadState.CONFIRMED},
+        ThreadState.OPEN,
+        _("This comment is already open."),
+    )
+    comment_reply(thread=thread, author=by, body=note)
+    return thread
+
+
+# --- drafts --------------------------------------------------------------------------
+
+
+def draft_save(
+    *,
+    author: User,
+    version: Version,
+    key: str,
+    body: str,
+    block_id: str = "",
+    selectors: Any = None,
+    quote: str = "",
+    parent: Comment | None = None,
+) -> CommentDraft | None:
+    """Keep what is being typed; an emptied box removes the draft."""
+    if not body.strip():
+        draft_discard(author=author, version=version, key=key)
+        return None
+    draft, _created = CommentDraft.objects.update_or_create(
+        author=author,
+        version=version,
+        key=key[:64],
+        defaults={
+            "body": body[:MAX_BODY],
+            "block_id": (block_id or "")[:20],
+            "selectors": selectors if isinstance(selectors, list) else [],
+            "quote": (quote or "")[:2000],
+            "parent": parent,
+        },
+    )
+    return draft
+
+
+def draft_discard(*, author: User, version: Version, key: str) -> None:
+    CommentDraft.objects.filter(author=author, version=version, key=key).delete()

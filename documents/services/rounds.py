@@ -1,0 +1,109 @@
+"""Review rounds: a version opened for comment to chosen partners until a deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents.models import Assignment, AssignmentState, ReviewRound, Version, VersionStatus
+from engagement.models import Membership
+from engagement.services import RuleBroken
+from portal.accounts.models import User
+from portal.permissions import Role
+
+
+def round_is_open(review_round: ReviewRound, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return review_round.opens_at <= now < review_round.deadline
+
+
+@transaction.atomic
+def round_open(
+    *,
+    version: Version,
+    partners: Iterable[User] | None,
+    opens_at: dt.datetime,
+    deadline: dt.datetime,
+    instructions: str,
+    independent: bool,
+    created_by: User,
+) -> ReviewRound:
+    """Open a version for review; ``partners`` None means every current partner of the study."""
+    if version.status != VersionStatus.READY:
+        raise RuleBroken(_("A version can be reviewed once it has been prepared."))
+    if deadline <= opens_at:
+        raise RuleBroken(_("The deadline must be after the opening time."))
+    if deadline <= timezone.now():
+        raise RuleBroken(_("The deadline must be in the future."))
+    study_partners = User.objects.filter(
+        memberships__study_id=version.document.study_id,
+        memberships__role=Role.PARTNER,
+        memberships__left_on__isnull=True,
+    )
+    chosen = list(
+        study_partners
+        if partners is None
+        else study_partners.filter(pk__in=[p.pk for p in partners])
+    )
+    if not chosen:
+        raise RuleBroken(_("Choose at least one partner of this study to review it."))
+    review_round = ReviewRound.objects.create(
+        version=version,
+        opens_at=opens_at,
+        deadline=deadline,
+        instructions=instructions,
+        independent=independent,
+        created_by=created_by,
+    )
+    Assignment.objects.bulk_create(
+        Assignment(round=review_round, partner=partner) for partner in chosen
+    )
+    return review_round
+
+
+def round_extend(*, review_round: ReviewRound, deadline: dt.datetime) -> ReviewRound:
+    if deadline <= review_round.deadline:
+        raise RuleBroken(_("The new deadline must be later than the current one."))
+    if deadline <= timezone.now():
+        raise RuleBroken(_("The new deadline must be in the future."))
+    review_round.deadline = deadline
+    review_round.save(update_fields=["deadline"])
+    return review_round
+
+
+def assignment_for(review_round: ReviewRound, user: User) -> Assignment | None:
+    return Assignment.objects.filter(round=review_round, partner=user).first()
+
+
+def assignment_start(*, assignment: Assignment) -> None:
+    """A partner's first comment or draft moves their review to "in progress"."""
+    Assignment.objects.filter(pk=assignment.pk, state=AssignmentState.NOT_STARTED).update(
+        state=AssignmentState.IN_PROGRESS, started_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def assignment_finish(*, assignment: Assignment, minutes_spent: int) -> Assignment:
+    """The partner says "I have finished my review" and how long it took."""
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if not 1 <= minutes_spent <= 24 * 60:
+        raise RuleBroken(_("Enter the time you spent, between 1 minute and 24 hours."))
+    if assignment.state == AssignmentState.FINISHED:
+        raise RuleBroken(_("You have already finished this review."))
+    now = timezone.now()
+    assignment.state = AssignmentState.FINISHED
+    assignment.started_at = assignment.started_at or now
+    assignment.finished_at = now
+    assignment.minutes_spent = minutes_spent
+    assignment.save(update_fields=["state", "started_at", "finished_at", "minutes_spent"])
+    return assignment
+
+
+def is_partner_of(version: Version, user: User) -> bool:
+    return Membership.objects.filter(
+        study_id=version.document.study_id, user=user, role=Role.PARTNER, left_on__isnull=True
+    ).exists()

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from documents.forms import EditForm, ReopenForm, ReplyForm, ResponseForm
+from documents.models import Comment, Version
+from documents.services import comments as comment_services
+from documents.services.responses import response_save
+from documents.views.lookups import comment_in, version_in
+from engagement.access import StudyAccess, study_view
+from engagement.services import RuleBroken
+from portal.permissions import Action
+
+
+def _version_page(version: Version, study_id: int, anchor: str = "") -> str:
+    url = reverse(
+        "version_detail",
+        kwargs={"study_id": study_id, "document_id": version.document_id, "number": version.number},
+    )
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _back(request: HttpRequest, comment: Comment, study_id: int) -> HttpResponse:
+    """Return to the page the action came from (a later version may show the thread)."""
+    thread = comment.parent or comment
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(f"{target.split('#')[0]}#thread-{thread.pk}")
+    return redirect(_version_page(comment.version, study_id, f"thread-{thread.pk}"))
+
+
+def _own(access: StudyAccess, comment: Comment) -> Comment:
+    """Editing, withdrawing, confirming and reopening belong to the comment's author."""
+    if comment.author_id != access.membership.user_id:
+        raise PermissionDenied(_("Only the person who wrote this comment can do that."))
+    return comment
+
+
+def _selectors(raw: str) -> object:
+    if not raw:
+        return []
+    try:
+        return json.loads(raw)
+    except ValueError:
+        # Not a list, so the anchor check refuses it with a message. (None would be taken
+        # for "no selectors" and the comment silently moved onto the whole paragraph.)
+        return raw
+
+
+@study_view(Action.COMMENT)
+@require_POST
+def comment_create(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    version = version_in(access, document_id, number)
+    block_id = request.POST.get("block", "")[:20]
+    selectors = _selectors(request.POST.get("selectors", ""))
+    body = request.POST.get("body", "")
+    try:
+        comment = comment_services.comment_create(
+            version=version,
+            author=request.user,
+            body=body,
+            block_id=block_id,
+            selectors=selectors,
+            visibility=request.POST.get("visibility", "members"),
+            is_team=access.is_team,
+        )
+    except RuleBroken as refusal:
+        # Whatever went wrong, what the person wrote is kept for them to send again.
+        comment_services.draft_save(
+            author=request.user,
+            version=version,
+            key=comment_services.NEW_COMMENT_KEY,
+            body=body,
+            block_id=block_id,
+            selectors=selectors if isinstance(selectors, list) else [],
+            quote=request.POST.get("quote", ""),
+        )
+        messages.error(request, str(refusal))
+        query = f"?block={block_id}" if block_id else ""
+        return redirect(_version_page(version, access.study.pk) + query + "#comment-form")
+    messages.success(request, _("Your comment has been added."))
+    return redirect(_version_page(version, access.study.pk, f"thread-{comment.pk}"))
+
+
+@study_view(Action.COMMENT)
+@require_POST
+def comment_draft(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    """Saves what is being typed, called every few seconds while someone writes."""
+    version = version_in(access, document_id, number)
+    key = request.POST.get("key", comment_services.NEW_COMMENT_KEY)
+    if key != comment_services.NEW_COMMENT_KEY and not key.startswith("reply-"):
+        return HttpResponse(status=400)
+    selectors = _selectors(request.POST.get("selectors", ""))
+    comment_services.draft_save(
+        author=request.user,
+        version=version,
+        key=key,
+        body=request.POST.get("body", ""),
+        block_id=request.POST.get("block", ""),
+        selectors=selectors if isinstance(selectors, list) else [],
+        quote=request.POST.get("quote", ""),
+    )
+    return HttpResponse(status=204)
+
+
+@study_view(Action.COMMENT)
+@require_POST
+def comment_reply(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    thread = comment_in(access, comment_id)
+    form = ReplyForm(request.POST)
+    body = request.POST.get("body", "")
+    try:
+        if not form.is_valid():
+            raise RuleBroken(_("Write your reply before sending it."))
+        comment_services.comment_reply(thread=thread, author=request.user, body=body)
+    except RuleBroken as refusal:
+        comment_services.draft_save(
+            author=request.user,
+            version=thread.version,
+            key=comment_services.reply_key(thread.pk),
+            body=body,
+        )
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Your reply has been added."))
+    return _back(request, thread, access.study.pk)
+
+
+@study_view(Action.COMMENT)
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    comment = _own(access, comment_in(access, comment_id))
+    form = EditForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_services.comment_edit(
+                comment=comment, author=request.user, body=form.cleaned_data["body"]
+            )
+        except RuleBroken as refusal:
+            form.add_error("body", str(refusal))
+        else:
+            messages.success(request, _("Your comment has been changed."))
+            return _back(request, comment, access.study.pk)
+    return render(
+        request,
+        "documents/comment_edit.html",
+        {"study": access.study, "comment": comment, "form": form},
+    )
+
+
+@study_view(Action.COMMENT)
+@require_http_methods(["GET", "POST"])
+def comment_withdraw(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    comment = _own(access, comment_in(access, comment_id))
+    if request.method == "POST":
+        try:
+            comment_services.comment_withdraw(comment=comment, author=request.user)
+        except RuleBroken as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("Your comment has been withdrawn."))
+        return _back(request, comment, access.study.pk)
+    return render(
+        request, "documents/comment_withdraw.html", {"study": access.study, "comment": comment}
+    )
+
+
+@study_view(Action.RESPOND)
+@require_http_methods(["GET", "POST"])
+def comment_respond(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    thread = comment_in(access, comment_id)
+    existing = getattr(thread, "response", None)
+    versions = Version.objects.filter(
+        document_id=thread.version.document_id, number__gte=thread.version.number
+    ).order_by("number")
+    initial = (
+        {
+            "outcome": existing.outcome,
+            "body": existing.body,
+            "reason": existing.reason,
+            "changed_in": existing.changed_in_id,
+        }
+        if existing
+        else {}
+    )
+    form = ResponseForm(
+        request.POST if request.method == "POST" else None, initial=initial, versions=versions
+    )
+    if request.method == "POST" and form.is_valid():
+        publish = "publish" in request.POST
+        try:
+            response_save(
+                thread=thread,
+                author=request.user,
+                outcome=form.cleaned_data["outcome"],
+                body=form.cleaned_data["body"],
+                reason=form.cleaned_data["reason"],
+                changed_in=form.cleaned_data["changed_in"],
+                publish=publish,
+            )
+        except RuleBroken as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Answer published. The partner can now see it.")
+                if publish
+                else _("Answer saved as a team draft. Partners cannot see it yet."),
+            )
+            return _back(request, thread, access.study.pk)
+    return render(
+        request,
+        "documents/comment_respond.html",
+        {"study": access.study, "thread": thread, "form": form, "existing": existing},
+    )
+
+
+@study_view(Action.RESPOND)
+@require_POST
+def comment_resolve(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    thread = comment_in(access, comment_id)
+    try:
+        comment_services.thread_resolve(thread=thread)
+    except RuleBroken as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Marked as resolved."))
+    return _back(request, thread, access.study.pk)
+
+
+@study_view(Action.COMMENT)
+@require_POST
+def comment_confirm(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    thread = _own(access, comment_in(access, comment_id))
+    try:
+        comment_services.thread_confirm(thread=thread, by=request.user)
+    except RuleBroken as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Thank you. You have confirmed the team's answer."))
+    return _back(request, thread, access.study.pk)
+
+
+@study_view(Action.COMMENT)
+@require_http_methods(["GET", "POST"])
+def comment_reopen(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    thread = _own(access, comment_in(access, comment_id))
+    form = ReopenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_services.thread_reopen(
+                thread=thread, by=request.user, note=form.cleaned_data["note"]
+            )
+        except RuleBroken as refusal:
+            form.add_error("note", str(refusal))
+        else:
+            messages.success(request, _("Your comment is open again, with your note for the team."))
+            return _back(request, thread, access.study.pk)
+    return render(
+        request,
+        "documents/comment_reopen.html",
+        {"study": access.study, "thread": thread, "form": form},
+    )

@@ -1,0 +1,54 @@
+"""Objects inside a study, fetched only through the study the access check has allowed."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from documents.models import Comment, Document, ReviewRound, Version, Visibility
+from documents.selectors import hidden_by_independent_review
+from engagement.access import StudyAccess
+
+
+def document_in(access: StudyAccess, document_id: int) -> Document:
+    return get_object_or_404(
+        Document.objects.select_related("stage"), pk=document_id, study=access.study
+    )
+
+
+def version_in(access: StudyAccess, document_id: int, number: int) -> Version:
+    return get_object_or_404(
+        Version.objects.select_related("document", "document__stage", "uploaded_by"),
+        document_id=document_id,
+        document__study=access.study,
+        number=number,
+    )
+
+
+def comment_in(access: StudyAccess, comment_id: int) -> Comment:
+    """A comment of this study that this person may see; anything else is a 404."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("version", "version__document", "author", "parent"),
+        pk=comment_id,
+        version__document__study=access.study,
+    )
+    thread = comment.parent or comment
+    own = thread.author_id == access.membership.user_id
+    if (
+        not access.is_team
+        and not own
+        and (
+            thread.visibility == Visibility.TEAM
+            or hidden_by_independent_review(comment.version, access)
+        )
+    ):
+        raise Http404("No such comment.")
+    return comment
+
+
+def round_in(access: StudyAccess, round_id: int) -> ReviewRound:
+    return get_object_or_404(
+        ReviewRound.objects.select_related("version", "version__document"),
+        pk=round_id,
+        version__document__study=access.study,
+    )

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from documents.diffing import diff_summary, diff_versions
+from documents.forms import CommentForm, VersionForm
+from documents.models import Version, VersionStatus
+from documents.selectors import (
+    assignment_of,
+    drafts_for,
+    previous_ready_version,
+    rounds_of,
+    version_threads,
+)
+from documents.services.comments import NEW_COMMENT_KEY, reply_key
+from documents.services.rounds import round_is_open
+from documents.services.versions import upload_check, version_add, version_blocks
+from documents.views.lookups import document_in, version_in
+from engagement.access import StudyAccess, study_view
+from engagement.services import RuleBroken
+from portal.permissions import Action
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "pdf": "application/pdf",
+    "markdown": "text/markdown; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
+
+
+def version_url_kwargs(version: Version, study_id: int) -> dict[str, int]:
+    return {"study_id": study_id, "document_id": version.document_id, "number": version.number}
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def version_detail(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    version = version_in(access, document_id, number)
+    context: dict[str, object] = {
+        "study": access.study,
+        "access": access,
+        "document": version.document,
+        "version": version,
+        "versions": list(
+            Version.objects.filter(document_id=document_id).values("number", "status")
+        ),
+        "can_manage": access.may(Action.MANAGE_DOCUMENTS),
+        "can_respond": access.may(Action.RESPOND),
+        "can_manage_rounds": access.may(Action.MANAGE_ROUNDS),
+    }
+    if version.status == VersionStatus.READY:
+        drafts = drafts_for(version, access)
+        draft = drafts.get(NEW_COMMENT_KEY)
+        chosen_block = request.GET.get("block") or (draft.block_id if draft else "")
+        block = next((b for b in version_blocks(version) if b.id == chosen_block), None)
+        assignment = assignment_of(version, access)
+        rounds = rounds_of(version)
+        threads = version_threads(version, access)
+        for view in threads:
+            view.reply_draft = drafts.get(reply_key(view.thread.pk))
+        now = timezone.now()
+        context.update(
+            document_html=mark_safe(version.html),  # noqa: S308 - sanitised when converted
+            threads=threads,
+            can_comment_now=access.is_team
+            or (assignment is not None and round_is_open(assignment.round, now)),
+            review_closed=assignment is not None and assignment.round.deadline <= now,
+            drafts=drafts,
+            chosen_block=block,
+            comment_form=CommentForm(
+                initial={
+                    "body": draft.body if draft else "",
+                    "block": block.id if block else "",
+                    "selectors": (draft.selectors if draft and block else None),
+                    "visibility": "members",
+                }
+            ),
+            draft_quote=draft.quote if draft and block else "",
+            assignment=assignment,
+            rounds=rounds,
+            open_round=next((r for r in rounds if round_is_open(r)), None),
+            previous=previous_ready_version(version),
+        )
+    return render(request, "documents/version_detail.html", context)
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def version_status(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    """Polled while a version is prepared; tells the page to reload once it is done."""
+    version = version_in(access, document_id, number)
+    response = render(request, "documents/includes/version_status.html", {"version": version})
+    if version.status != VersionStatus.PREPARING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def version_original(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    version = version_in(access, document_id, number)
+    if not version.original:
+        raise Http404("No original file.")
+    return FileResponse(
+        version.original.open("rb"),
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=CONTENT_TYPES.get(version.file_kind, "application/octet-stream"),
+    )
+
+
+@study_view(Action.MANAGE_DOCUMENTS)
+@require_http_methods(["GET", "POST"])
+def version_new(request: HttpRequest, access: StudyAccess, document_id: int) -> HttpResponse:
+    document = document_in(access, document_id)
+    form = VersionForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            version = version_add(
+                document=document,
+                data=upload_check(upload),
+                filename=upload.name,
+                change_summary=form.cleaned_data["change_summary"],
+                uploaded_by=request.user,
+            )
+        except RuleBroken as refusal:
+            form.add_error("file", str(refusal))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Version %(n)s uploaded. Open comments from earlier versions will be placed "
+                    "into it once it is prepared."
+                )
+                % {"n": version.number},
+            )
+            return redirect("version_detail", **version_url_kwargs(version, access.study.pk))
+    return render(
+        request,
+        "documents/version_form.html",
+        {"study": access.study, "document": document, "form": form},
+    )
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def version_changes(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    version = version_in(access, document_id, number)
+    previous = previous_ready_version(version)
+    changes = []
+    if version.status == VersionStatus.READY and previous is not None:
+        changes = diff_versions(version_blocks(previous), version_blocks(version))
+    return render(
+        request,
+        "documents/version_changes.html",
+        {
+            "study": access.study,
+            "document": version.document,
+            "version": version,
+            "previous": previous,
+            "changes": [
+                {"kind": c.kind, "html": mark_safe(c.html)}  # noqa: S308 - escaped by diffing
+                for c in changes
+            ],
+            "summary": diff_summary(changes) if changes else None,
+        },
+    )

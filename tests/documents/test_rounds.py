@@ -1,0 +1,289 @@
+"""Review rounds: opening one, impossible dates, extending, and a partner finishing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from documents.models import Assignment, AssignmentState, ReviewRound, Version
+from documents.services.rounds import round_open
+from engagement.models import Membership
+from engagement.services import RuleBroken
+from tests.conftest import StudyTeam, client_for
+from tests.documents.builders import open_round, ready_version
+from tests.factories import MembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def version(team: StudyTeam) -> Version:
+    return ready_version(study=team.study, by=team.coordinator, paragraphs=["# Sheet", "Text."])
+
+
+def local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def new_round_url(version: Version) -> str:
+    return reverse(
+        "round_new", args=[version.document.study_id, version.document_id, version.number]
+    )
+
+
+def finish_url(review_round: ReviewRound) -> str:
+    return reverse("round_finish", args=[review_round.version.document.study_id, review_round.pk])
+
+
+# --- opening a round ---------------------------------------------------------------------
+
+
+def test_the_coordinator_opens_a_round_for_every_current_partner_by_default(
+    team: StudyTeam, version: Version
+) -> None:
+    second = MembershipFactory(study=team.study).user
+    former = MembershipFactory(study=team.study).user
+    Membership.objects.filter(user=former).update(left_on=timezone.localdate())
+    client = client_for(team.coordinator)
+
+    form = client.get(new_round_url(version)).content.decode()
+    for partner in (team.partner, second):
+        assert f'value="{partner.pk}"' in form
+        assert partner.display_name in form
+    assert former.display_name not in form
+    assert form.count('name="partners"') == 2
+    assert form.count("checked") >= 2  # everyone is chosen to begin with
+
+    now = timezone.now()
+    response = client.post(
+        new_round_url(version),
+        {
+            "opens_at": local(now),
+            "deadline": local(now + dt.timedelta(days=14)),
+            "instructions": "Focus on the consent section.",
+            "partners": [team.partner.pk, second.pk],
+        },
+        follow=True,
+    )
+    assert "The review round is set up." in response.content.decode()
+    review_round = ReviewRound.objects.get()
+    assert review_round.created_by == team.coordinator
+    assert review_round.instructions == "Focus on the consent section."
+    assert set(review_round.assignments.values_list("partner", flat=True)) == {
+        team.partner.pk,
+        second.pk,
+    }
+    assert set(review_round.assignments.values_list("state", flat=True)) == {
+        AssignmentState.NOT_STARTED
+    }
+    # The partner's page now shows their review and its instructions.
+    page = client_for(team.partner).get(
+        reverse("version_detail", args=[team.study.pk, version.document_id, version.number])
+    )
+    assert "Your review" in page.content.decode()
+    assert "Focus on the consent section." in page.content.decode()
+
+
+def test_the_service_asks_every_current_partner_when_none_are_chosen(
+    team: StudyTeam, version: Version
+) -> None:
+    second = MembershipFactory(study=team.study).user
+    former = MembershipFactory(study=team.study).user
+    Membership.objects.filter(user=former).update(left_on=timezone.localdate())
+    review_round = open_round(version, by=team.coordinator)
+    assert set(Assignment.objects.values_list("partner", flat=True)) == {
+        team.partner.pk,
+        second.pk,
+    }
+    assert review_round.assignments.count() == 2
+
+
+def test_a_partner_of_another_study_cannot_be_asked(team: StudyTeam, version: Version) -> None:
+    with pytest.raises(RuleBroken, match="Choose at least one partner of this study"):
+        open_round(version, by=team.coordinator, partners=[team.outsider])
+    assert not ReviewRound.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("opens", "deadline", "message"),
+    [
+        (
+            dt.timedelta(days=3),
+            dt.timedelta(days=1),
+            "The deadline must be after the opening time.",
+        ),
+        (
+            dt.timedelta(days=3),
+            dt.timedelta(days=3),
+            "The deadline must be after the opening time.",
+        ),
+        (dt.timedelta(days=-10), dt.timedelta(days=-2), "The deadline must be in the future."),
+    ],
+)
+def test_impossible_dates_are_shown_in_the_error_summary(
+    team: StudyTeam, version: Version, opens: dt.timedelta, deadline: dt.timedelta, message: str
+) -> None:
+    now = timezone.now()
+    response = client_for(team.coordinator).post(
+        new_round_url(version),
+        {
+            "opens_at": local(now + opens),
+            "deadline": local(now + deadline),
+            "partners": [team.partner.pk],
+        },
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "error-summary" in content
+    assert message in content
+    assert 'href="#id_deadline"' in content
+    assert not ReviewRound.objects.exists()
+
+
+def test_a_date_that_is_not_a_date_is_a_form_error(team: StudyTeam, version: Version) -> None:
+    response = client_for(team.coordinator).post(
+        new_round_url(version),
+        {"opens_at": "31/02/2026", "deadline": "tomorrow", "partners": [team.partner.pk]},
+    )
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
+    assert not ReviewRound.objects.exists()
+
+
+def test_the_service_also_refuses_impossible_dates(team: StudyTeam, version: Version) -> None:
+    now = timezone.now()
+    with pytest.raises(RuleBroken, match="after the opening time"):
+        round_open(
+            version=version,
+            partners=None,
+            opens_at=now + dt.timedelta(days=2),
+            deadline=now + dt.timedelta(days=1),
+            instructions="",
+            independent=False,
+            created_by=team.coordinator,
+        )
+    with pytest.raises(RuleBroken, match="in the future"):
+        round_open(
+            version=version,
+            partners=None,
+            opens_at=now - dt.timedelta(days=2),
+            deadline=now - dt.timedelta(days=1),
+            instructions="",
+            independent=False,
+            created_by=team.coordinator,
+        )
+
+
+# --- extending ---------------------------------------------------------------------------
+
+
+def test_the_coordinator_extends_the_deadline(team: StudyTeam, version: Version) -> None:
+    review_round = open_round(version, by=team.coordinator, days=7)
+    url = reverse("round_extend", args=[team.study.pk, review_round.pk])
+    client = client_for(team.coordinator)
+    earlier = client.post(url, {"deadline": local(review_round.deadline - dt.timedelta(days=1))})
+    assert "The new deadline must be later than the current one." in earlier.content.decode()
+    assert "error-summary" in earlier.content.decode()
+
+    later = (review_round.deadline + dt.timedelta(days=7)).replace(second=0, microsecond=0)
+    response = client.post(url, {"deadline": local(later)}, follow=True)
+    assert "The deadline has been extended." in response.content.decode()
+    review_round.refresh_from_db()
+    assert review_round.deadline == later
+
+
+def test_extending_a_closed_round_lets_the_partner_comment_again(
+    team: StudyTeam, version: Version
+) -> None:
+    review_round = open_round(version, by=team.coordinator)
+    now = timezone.now()
+    ReviewRound.objects.filter(pk=review_round.pk).update(
+        opens_at=now - dt.timedelta(days=9), deadline=now - dt.timedelta(days=1)
+    )
+    comment_url = reverse(
+        "comment_create", args=[team.study.pk, version.document_id, version.number]
+    )
+    partner = client_for(team.partner)
+    partner.post(comment_url, {"body": "Late thought."})
+    assert not review_round.comments.exists()
+    client_for(team.coordinator).post(
+        reverse("round_extend", args=[team.study.pk, review_round.pk]),
+        {"deadline": local(now + dt.timedelta(days=3))},
+    )
+    partner.post(comment_url, {"body": "Late thought."})
+    assert review_round.comments.get().body == "Late thought."
+
+
+# --- finishing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "minutes", "message"),
+    [
+        (0, 0, "Enter the time you spent, between 1 minute and 24 hours."),
+        (25, 0, "Ensure this value is less than or equal to 24."),
+        (24, 30, "Enter the time you spent, between 1 minute and 24 hours."),
+        (1, 75, "Ensure this value is less than or equal to 59."),
+        (-1, 30, "Ensure this value is greater than or equal to 0."),
+    ],
+)
+def test_impossible_times_are_refused_when_finishing(
+    team: StudyTeam, version: Version, hours: int, minutes: int, message: str
+) -> None:
+    review_round = open_round(version, by=team.coordinator)
+    response = client_for(team.partner).post(
+        finish_url(review_round), {"hours": hours, "minutes": minutes}
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "error-summary" in content
+    assert message in content
+    assignment = review_round.assignments.get()
+    assert assignment.state == AssignmentState.NOT_STARTED
+    assert assignment.minutes_spent is None
+
+
+def test_a_partner_finishes_with_the_time_spent_and_only_once(
+    team: StudyTeam, version: Version
+) -> None:
+    review_round = open_round(version, by=team.coordinator)
+    client = client_for(team.partner)
+    response = client.post(finish_url(review_round), {"hours": 1, "minutes": 30}, follow=True)
+    assert "Your review is marked as finished." in response.content.decode()
+    assert "You finished this review. Thank you for your time (90 minutes)." in (
+        response.content.decode()
+    )
+    assignment = review_round.assignments.get()
+    assert assignment.state == AssignmentState.FINISHED
+    assert assignment.minutes_spent == 90
+    assert assignment.finished_at is not None
+    assert assignment.started_at is not None
+
+    again = client.post(finish_url(review_round), {"hours": 3, "minutes": 0})
+    assert again.status_code == 200
+    assert "You have already finished this review (90 minutes)." in again.content.decode()
+    assignment.refresh_from_db()
+    assert assignment.minutes_spent == 90
+
+
+def test_a_full_day_is_the_most_that_can_be_recorded(team: StudyTeam, version: Version) -> None:
+    review_round = open_round(version, by=team.coordinator)
+    client_for(team.partner).post(finish_url(review_round), {"hours": 24, "minutes": 0})
+    assert review_round.assignments.get().minutes_spent == 24 * 60
+
+
+def test_someone_not_asked_in_the_round_cannot_finish_it(team: StudyTeam, version: Version) -> None:
+    second = MembershipFactory(study=team.study).user
+    review_round = open_round(version, by=team.coordinator, partners=[team.partner])
+    for someone in (second, team.researcher, team.coordinator):
+        response = client_for(someone).post(finish_url(review_round), {"hours": 1, "minutes": 0})
+        assert response.status_code == 403
+    assert review_round.assignments.get().state == AssignmentState.NOT_STARTED
