@@ -23,13 +23,24 @@ from documents.models import (
 from engagement.access import StudyAccess
 from engagement.models import Study
 
+# A version row carries its whole rendition; lists and joins need only its number and state.
+_HEAVY_VERSION_FIELDS = ("html", "blocks", "readability", "warnings", "change_summary")
+
+
+def _light(path: str) -> list[str]:
+    return [f"{path}__{name}" if path else name for name in _HEAVY_VERSION_FIELDS]
+
 
 def study_documents(study: Study) -> QuerySet[Document]:
     return (
         Document.objects.filter(study=study)
         .select_related("stage")
         .prefetch_related(
-            Prefetch("versions", queryset=Version.objects.order_by("-number"), to_attr="newest")
+            Prefetch(
+                "versions",
+                queryset=Version.objects.defer(*_light("")).order_by("-number"),
+                to_attr="newest",
+            )
         )
         .order_by("title", "id")
     )
@@ -101,9 +112,12 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
     )
     own = list(
         Comment.objects.filter(visible, version=version, parent__isnull=True)
-        .select_related("author", "author__profile", "response", "response__changed_in", "version")
+        .select_related("author", "author__profile", "response", "response__changed_in")
+        .defer(*_light("response__changed_in"))
         .prefetch_related(replies)
     )
+    for comment in own:
+        comment.version = version  # already loaded; joining it again would copy it per row
     placements = list(
         CommentPlacement.objects.filter(version=version)
         .filter(_prefixed(visible, "comment__"))
@@ -113,6 +127,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
             "comment__response__changed_in",
             "comment__version",
         )
+        .defer(*_light("comment__response__changed_in"), *_light("comment__version"))
         .prefetch_related(
             Prefetch("comment__replies", queryset=replies.queryset, to_attr="reply_list")
         )
@@ -215,6 +230,7 @@ def document_threads(document: Document, access: StudyAccess) -> list[ThreadView
     threads = (
         Comment.objects.filter(visible, version__document=document, parent__isnull=True)
         .select_related("author", "author__profile", "version", "response", "response__changed_in")
+        .defer(*_light("version"), *_light("response__changed_in"))
         .prefetch_related(
             Prefetch(
                 "replies",
