@@ -74,6 +74,8 @@ class ThreadView:
     confidence: float = 1.0
     order: tuple[int, int] = field(default=(0, 0))
     reply_draft: CommentDraft | None = None
+    state_label: str = ""
+    outcome_label: str = ""
 
 
 def hidden_by_independent_review(version: Version, access: StudyAccess) -> bool:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -10,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from documents.diffing import diff_summary, diff_versions
 from documents.forms import CommentForm, VersionForm
-from documents.models import Version, VersionStatus
+from documents.models import Outcome, ThreadState, Version, VersionStatus
 from documents.selectors import (
     assignment_of,
     drafts_for,
@@ -39,6 +42,59 @@ def version_url_kwargs(version: Version, study_id: int) -> dict[str, int]:
     return {"study_id": study_id, "document_id": version.document_id, "number": version.number}
 
 
+def _thread_labels() -> dict[str, str]:
+    """The fixed wording of a thread, translated once per page rather than once per thread."""
+    return {
+        "team_only": _("Team only"),
+        "from_version": _("From version"),
+        "approximately": _("Placed approximately"),
+        "on_passage": _("On the passage:"),
+        "on_paragraph": _("On a paragraph"),
+        "was_about": _("It was about:"),
+        "on_document": _("On the whole document"),
+        "withdrawn": _("This comment was withdrawn by its author."),
+        "reply_withdrawn": _("This reply was withdrawn by its author."),
+        "edited": _("Edited"),
+        "you_said": _("You said, we did"),
+        "team_draft": _("Team draft: partners cannot see this yet"),
+        "in_version": _("in version"),
+        "why": _("Why:"),
+        "edit": _("Edit"),
+        "withdraw": _("Withdraw"),
+        "your_reply": _("your reply"),
+        "your_comment": _("your comment"),
+        "happy": _("I am happy with the answer"),
+        "reopen": _("Reopen with a note"),
+        "answer": _("Answer"),
+        "change_answer": _("Change the answer"),
+        "comment_by": _("the comment by"),
+        "resolve": _("Mark resolved"),
+        "reply": _("Reply"),
+        "to": _("to"),
+        "your_reply_label": _("Your reply"),
+        "reply_back": _("Your unsent reply is back in the box."),
+        "saved_as_you_go": _("What you type is saved as you go."),
+        "send_reply": _("Send reply"),
+    }
+
+
+def _page_addresses(request: HttpRequest, version: Version, study_id: int) -> dict[str, str]:
+    full_path = request.get_full_path()
+    versions_base = reverse(
+        "version_detail",
+        kwargs={"study_id": study_id, "document_id": version.document_id, "number": 1},
+    ).removesuffix("1/")
+    return {
+        "comments_base": reverse(
+            "comment_edit", kwargs={"study_id": study_id, "comment_id": 1}
+        ).removesuffix("1/edit/"),
+        "document_base": versions_base,
+        "draft_url": reverse("comment_draft", kwargs=version_url_kwargs(version, study_id)),
+        "full_path": full_path,
+        "login_next_url": f"{reverse('account_login')}?next={quote(full_path)}",
+    }
+
+
 @study_view(Action.VIEW_DOCUMENTS)
 @require_safe
 def version_detail(
@@ -65,10 +121,18 @@ def version_detail(
         assignment = assignment_of(version, access)
         rounds = rounds_of(version)
         threads = version_threads(version, access)
+        states = {value: str(label) for value, label in ThreadState.choices}
+        outcomes = {value: str(label) for value, label in Outcome.choices}
         for view in threads:
             view.reply_draft = drafts.get(reply_key(view.thread.pk))
+            # Choice labels are lazy translations; resolving each once per page is much cheaper.
+            view.state_label = states[view.thread.state]
+            if view.response is not None:
+                view.outcome_label = outcomes[view.response.outcome]
         now = timezone.now()
+        context.update(_page_addresses(request, version, access.study.pk))
         context.update(
+            t=_thread_labels(),
             document_html=mark_safe(version.html),  # noqa: S308 - sanitised when converted
             threads=threads,
             can_comment_now=access.is_team
