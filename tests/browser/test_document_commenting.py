@@ -346,3 +346,14 @@ def test_d_a_reply_being_typed_survives_a_reload(
     assert not CommentDraft.objects.filter(author=world.partner).exists()
     page.reload()
     assert local_drafts(page) == {}
+
+
+def test_logging_out_clears_unsent_words_from_this_device(page, live_server, world):
+    open_version(page, live_server, world)
+    page.get_by_label("Your comment").fill("My private health details")
+    assert local_drafts(page), "the words were not kept on the device while typing"
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+
+    assert local_drafts(page) == {}

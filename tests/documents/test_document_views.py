@@ -517,3 +517,23 @@ def test_a_long_document_with_many_comments_needs_no_more_queries_than_a_short_o
     # Not merely under the bound: exactly the same work whatever the size.
     for user in (team.partner, team.coordinator):
         assert counts[(user.pk, small.pk)] == counts[(user.pk, big.pk)], counts
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(team, settings):
+    from django.test import Client
+
+    from documents.models import Document
+
+    settings.DOCUMENT_MAX_BYTES = 1024
+    client = Client()
+    client.force_login(team.coordinator)
+    big = b"x" * (2 * 1024 * 1024 + 10)
+    response = client.generic(
+        "POST",
+        f"/studies/{team.study.pk}/documents/new/",
+        data=big,
+        content_type="multipart/form-data; boundary=nothing",
+    )
+    assert response.status_code == 413
+    assert "The file is too large" in response.content.decode()
+    assert not Document.objects.exists()

@@ -22,10 +22,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(postgres, redis_url, tmp_path):
+def worker(postgres, redis_url, tmp_path, settings):
     """Start `celery worker` on its own queue; the test process publishes to it."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads the worker must read
     env = {
         key: value
         for key, value in os.environ.items()
@@ -36,6 +37,7 @@ def worker(postgres, redis_url, tmp_path):
         DATABASE_URL=database_url_for_tests(),
         CELERY_BROKER_URL=redis_url,
         EMAIL_FILE_PATH=str(mail_dir),
+        MEDIA_ROOT=settings.MEDIA_ROOT,
         VAR_DIR=str(tmp_path / "var"),
         SECRET_KEY=os.environ.get("SECRET_KEY", "worker-test-key-0123456789-abcdefghijklmnop"),
         DEBUG="false",
@@ -133,3 +135,31 @@ def test_the_worker_sends_a_task_queued_twice_only_once(team, worker):
 
     assert _wait_for(both_done), log_path.read_text()
     assert len(list(mail_dir.glob("*.log"))) == 1
+
+
+def test_a_worker_process_converts_an_uploaded_document(team, worker):
+    from documents.models import Version, VersionStatus
+    from documents.services.versions import document_create
+
+    _mail_dir, log_path = worker
+    data = (Path(__file__).resolve().parents[1] / "fixtures/docx/tables.docx").read_bytes()
+    version = document_create(
+        study=team.study,
+        title="Information sheet",
+        kind="information_sheet",
+        stage=None,
+        data=data,
+        filename="sheet.docx",
+        change_summary="",
+        created_by=team.coordinator,
+    )
+
+    def prepared() -> bool:
+        return Version.objects.filter(pk=version.pk).exclude(status="preparing").exists()
+
+    assert _wait_for(prepared), "the worker did not convert the upload:\n" + log_path.read_text()
+    version.refresh_from_db()
+    assert version.status == VersionStatus.READY, version.failure_reason
+    assert version.file_kind == "docx"
+    assert any(block["kind"] == "td" for block in version.blocks)
+    assert 'data-block="b1"' in version.html
