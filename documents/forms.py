@@ -171,6 +171,13 @@ class RoundForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         opens_at, deadline = data.get("opens_at"), data.get("deadline")
+        now = timezone.now()
+        if opens_at and not now - dt.timedelta(days=366) <= opens_at <= now + dt.timedelta(
+            days=3 * 366
+        ):
+            self.add_error("opens_at", _("Choose an opening time within a year or so of today."))
+        if deadline and deadline > now + dt.timedelta(days=3 * 366):
+            self.add_error("deadline", _("Choose a deadline within the next three years."))
         if opens_at and deadline and deadline <= opens_at:
             self.add_error("deadline", _("The deadline must be after the opening time."))
         elif deadline and deadline <= timezone.now():

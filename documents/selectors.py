@@ -79,12 +79,16 @@ class ThreadView:
 
 
 def hidden_by_independent_review(version: Version, access: StudyAccess) -> bool:
-    """A partner in an unfinished independent review sees only their own comments."""
+    """A partner in an unfinished independent review sees only their own comments.
+
+    The rule covers the whole document: comments from the round's version are carried
+    into later versions, and must not show there either.
+    """
     if access.is_team:
         return False
     return (
         Assignment.objects.filter(
-            round__version=version,
+            round__version__document_id=version.document_id,
             round__independent=True,
             round__deadline__gt=timezone.now(),
             partner_id=access.membership.user_id,
@@ -109,7 +113,9 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
     visible = _visible(access, only_own)
     replies = Prefetch(
         "replies",
-        queryset=Comment.objects.select_related("author").order_by("created_at", "id"),
+        queryset=Comment.objects.select_related("author", "author__profile").order_by(
+            "created_at", "id"
+        ),
         to_attr="reply_list",
     )
     own = list(
@@ -206,13 +212,25 @@ def rounds_of(version: Version) -> list[ReviewRound]:
     return list(ReviewRound.objects.filter(version=version).order_by("-opens_at"))
 
 
-def assignment_of(version: Version, access: StudyAccess) -> Assignment | None:
-    return (
-        Assignment.objects.filter(round__version=version, partner_id=access.membership.user_id)
-        .select_related("round")
-        .order_by("-round__opens_at")
-        .first()
+def current_assignment(version: Version, user_id: int) -> Assignment | None:
+    """The round that matters now: one open now, else the next to open, else the last closed."""
+    assignments = list(
+        Assignment.objects.filter(round__version=version, partner_id=user_id).select_related(
+            "round"
+        )
     )
+    now = timezone.now()
+    open_now = [a for a in assignments if a.round.opens_at <= now < a.round.deadline]
+    if open_now:
+        return min(open_now, key=lambda a: a.round.deadline)
+    coming = [a for a in assignments if a.round.opens_at > now]
+    if coming:
+        return min(coming, key=lambda a: a.round.opens_at)
+    return max(assignments, key=lambda a: a.round.deadline, default=None)
+
+
+def assignment_of(version: Version, access: StudyAccess) -> Assignment | None:
+    return current_assignment(version, access.membership.user_id)
 
 
 def document_threads(document: Document, access: StudyAccess) -> list[ThreadView]:

@@ -27,12 +27,12 @@ def reviews_waiting(user: User) -> QuerySet[Assignment]:
 
 
 def answers_to_read(user: User, limit: int = 10) -> list[Comment]:
-    """The person's comments the team has answered and they have not yet confirmed."""
+    """The person's comments the team has answered that they have not yet confirmed."""
     return list(
         Comment.objects.filter(
             author=user,
             parent__isnull=True,
-            state=ThreadState.ANSWERED,
+            state__in=[ThreadState.ANSWERED, ThreadState.RESOLVED],
             withdrawn_at__isnull=True,
             version__document__study__memberships__user=user,
             version__document__study__memberships__left_on__isnull=True,

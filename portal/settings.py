@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.sessions_clear_expired",
         "schedule": 24 * 60 * 60,
     },
+    "fail-stuck-conversions": {
+        "task": "documents.tasks.versions_fail_stuck",
+        "schedule": 5 * 60,
+    },
 }
 
 LANGUAGE_CODE = "en-gb"

@@ -13,6 +13,7 @@ from documents.anchoring import Anchor, AnchorError, anchor_verify, from_selecto
 from documents.blocks import Block
 from documents.models import (
     Assignment,
+    AssignmentState,
     Comment,
     CommentDraft,
     CommentEdit,
@@ -22,6 +23,7 @@ from documents.models import (
     VersionStatus,
     Visibility,
 )
+from documents.selectors import current_assignment
 from documents.services.rounds import assignment_start
 from engagement.services import RuleBroken
 from portal.accounts.models import User
@@ -34,8 +36,13 @@ def reply_key(thread_id: int) -> str:
     return f"reply-{thread_id}"
 
 
+def _plain(value: str | None) -> str:
+    # A NUL character cannot be stored in PostgreSQL text and never belongs in a comment.
+    return (value or "").replace("\x00", "")
+
+
 def _clean_body(body: str) -> str:
-    body = (body or "").strip()
+    body = _plain(body).strip()
     if not body:
         raise RuleBroken(_("Write your comment before sending it."))
     if len(body) > MAX_BODY:
@@ -60,13 +67,8 @@ def anchor_in(version: Version, block_id: str | None, selectors: Any) -> Anchor:
 
 
 def open_round_for(version: Version, partner: User) -> tuple[ReviewRound | None, Assignment | None]:
-    """The partner's current round on this version, or the one that most recently closed."""
-    assignment = (
-        Assignment.objects.filter(round__version=version, partner=partner)
-        .select_related("round")
-        .order_by("-round__opens_at")
-        .first()
-    )
+    """The partner's round that matters now on this version (see ``current_assignment``)."""
+    assignment = current_assignment(version, partner.pk)
     return (assignment.round, assignment) if assignment else (None, None)
 
 
@@ -91,6 +93,17 @@ def _round_for_new_comment(
                 "is kept: ask the coordinator to extend the deadline."
             )
             % {"when": date_format(timezone.localtime(review_round.deadline), "j F Y, H:i")}
+        )
+    if (
+        review_round.independent
+        and assignment is not None
+        and assignment.state == AssignmentState.FINISHED
+    ):
+        raise RuleBroken(
+            _(
+                "You have finished this independent review, so new comments cannot be added. "
+                "You can still reply to comments below."
+            )
         )
     return review_round, assignment
 
@@ -127,7 +140,21 @@ def comment_create(
     if assignment is not None:
         assignment_start(assignment=assignment)
     draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
+    _carry_forward(comment)
     return comment
+
+
+def _carry_forward(thread: Comment) -> None:
+    """A comment on an older version is placed into every later one at once, so none is lost."""
+    from documents.services.versions import threads_reanchor
+
+    later = Version.objects.filter(
+        document_id=thread.version.document_id,
+        number__gt=thread.version.number,
+        status=VersionStatus.READY,
+    ).order_by("number")
+    for version in later:
+        threads_reanchor(version=version)
 
 
 @transaction.atomic
@@ -244,18 +271,26 @@ def draft_save(
     parent: Comment | None = None,
 ) -> CommentDraft | None:
     """Keep what is being typed; an emptied box removes the draft."""
+    body = _plain(body)
     if not body.strip():
         draft_discard(author=author, version=version, key=key)
         return None
+    block_id = _plain(block_id)[:20]
+    try:
+        # Keep only a target that could be used again; the words matter more than the place.
+        anchor = from_selectors(block_id or None, selectors or [])
+        kept_selectors = to_selectors(anchor)
+    except AnchorError:
+        block_id, kept_selectors = "", []
     draft, _created = CommentDraft.objects.update_or_create(
         author=author,
         version=version,
-        key=key[:64],
+        key=_plain(key)[:64],
         defaults={
             "body": body[:MAX_BODY],
-            "block_id": (block_id or "")[:20],
-            "selectors": selectors if isinstance(selectors, list) else [],
-            "quote": (quote or "")[:2000],
+            "block_id": block_id,
+            "selectors": kept_selectors,
+            "quote": _plain(quote)[:2000],
             "parent": parent,
         },
     )

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents.models import Comment, Outcome, Response, ThreadState, Version
+from documents.models import Comment, Outcome, Response, ThreadState, Version, VersionStatus
 from engagement.services import RuleBroken
 from portal.accounts.models import User
 
@@ -38,8 +38,10 @@ def response_save(
     if changed_in is not None:
         if outcome not in {Outcome.CHANGED, Outcome.PARTLY_CHANGED}:
             changed_in = None
-        elif changed_in.document_id != thread.version.document_id or (
-            changed_in.number < thread.version.number
+        elif (
+            changed_in.document_id != thread.version.document_id
+            or changed_in.number <= thread.version.number
+            or changed_in.status != VersionStatus.READY
         ):
             raise RuleBroken(_("Choose a version of this document from after the comment."))
     response, _created = Response.objects.update_or_create(
@@ -52,7 +54,8 @@ def response_save(
             "author": author,
         },
     )
-    if publish and response.published_at is None:
+    if publish:
+        # Publishing again (say after the partner reopened the thread) makes it new to them.
         response.published_at = timezone.now()
         response.save(update_fields=["published_at"])
     if response.published_at is not None and thread.state == ThreadState.OPEN:

@@ -95,6 +95,9 @@ def assignment_finish(*, assignment: Assignment, minutes_spent: int) -> Assignme
     if assignment.state == AssignmentState.FINISHED:
         raise RuleBroken(_("You have already finished this review."))
     now = timezone.now()
+    review_round = ReviewRound.objects.get(pk=assignment.round_id)
+    if now < review_round.opens_at:
+        raise RuleBroken(_("This review has not opened yet, so it cannot be finished."))
     assignment.state = AssignmentState.FINISHED
     assignment.started_at = assignment.started_at or now
     assignment.finished_at = now

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from documents.anchoring import Anchor, AnchorError, from_selectors, reanchor_all, to_selectors
 from documents.blocks import Block
@@ -132,6 +135,9 @@ def version_convert(*, version_id: int) -> None:
     except ConversionError as error:
         _mark_failed(version, str(error))
         return
+    except SoftTimeLimitExceeded:
+        _mark_failed(version, TOO_LONG)
+        return
     except Exception:
         # A converter library failing on a file it should have refused: the person still
         # needs to hear that it failed, and the original stays downloadable.
@@ -144,17 +150,34 @@ def version_convert(*, version_id: int) -> None:
             ),
         )
         return
-    _mark_ready(version, conversion)
+    if _mark_ready(version, conversion):
+        try:
+            threads_reanchor(version=version)
+        except Exception:
+            # The version is readable either way; the next comment or version places them.
+            logger.exception("Placing earlier comments into version %s failed", version_id)
+
+
+TOO_LONG = _lazy(
+    "This file took too long to prepare. The original is kept: try a smaller file, or save "
+    "it as a Word document and upload that."
+)
+
+
+def versions_fail_stuck(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Versions whose conversion never finished (a worker killed mid-way) say so."""
+    return Version.objects.filter(
+        status=VersionStatus.PREPARING, uploaded_at__lt=timezone.now() - older_than
+    ).update(status=VersionStatus.FAILED, failure_reason=str(TOO_LONG), converted_at=timezone.now())
 
 
 def _mark_failed(version: Version, reason: str) -> None:
     Version.objects.filter(pk=version.pk, status=VersionStatus.PREPARING).update(
-        status=VersionStatus.FAILED, failure_reason=reason, converted_at=timezone.now()
+        status=VersionStatus.FAILED, failure_reason=str(reason), converted_at=timezone.now()
     )
 
 
-@transaction.atomic
-def _mark_ready(version: Version, conversion: Conversion) -> None:
+def _mark_ready(version: Version, conversion: Conversion) -> bool:
     blocks = conversion.blocks
     updated = Version.objects.filter(pk=version.pk, status=VersionStatus.PREPARING).update(
         status=VersionStatus.READY,
@@ -167,7 +190,7 @@ def _mark_ready(version: Version, conversion: Conversion) -> None:
     )
     if updated:
         version.refresh_from_db()
-        threads_reanchor(version=version)
+    return bool(updated)
 
 
 def version_blocks(version: Version) -> list[Block]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents.forms import EditForm, ReopenForm, ReplyForm, ResponseForm
-from documents.models import Comment, Version
+from documents.models import Comment, Version, VersionStatus
 from documents.services import comments as comment_services
 from documents.services.responses import response_save
 from documents.views.lookups import comment_in, version_in
@@ -47,15 +47,19 @@ def _own(access: StudyAccess, comment: Comment) -> Comment:
     return comment
 
 
+# Real selectors are a few hundred characters; anything far larger is not from our page.
+_MAX_SELECTORS_CHARS = 25_000
+
+
 def _selectors(raw: str) -> object:
     if not raw:
         return []
+    if len(raw) > _MAX_SELECTORS_CHARS:
+        return raw  # refused by the anchor check with a message
     try:
         return json.loads(raw)
-    except ValueError:
-        # Not a list, so the anchor check refuses it with a message. (None would be taken
-        # for "no selectors" and the comment silently moved onto the whole paragraph.)
-        return raw
+    except (ValueError, RecursionError):
+        return raw  # refused by the anchor check with a message
 
 
 @study_view(Action.COMMENT)
@@ -188,7 +192,9 @@ def comment_respond(request: HttpRequest, access: StudyAccess, comment_id: int) 
     thread = comment_in(access, comment_id)
     existing = getattr(thread, "response", None)
     versions = Version.objects.filter(
-        document_id=thread.version.document_id, number__gte=thread.version.number
+        document_id=thread.version.document_id,
+        number__gt=thread.version.number,
+        status=VersionStatus.READY,
     ).order_by("number")
     initial = (
         {
@@ -222,7 +228,9 @@ def comment_respond(request: HttpRequest, access: StudyAccess, comment_id: int) 
                 request,
                 _("Answer published. The partner can now see it.")
                 if publish
-                else _("Answer saved as a team draft. Partners cannot see it yet."),
+                else _("Answer saved as a team draft. Partners cannot see it yet.")
+                if existing is None or existing.published_at is None
+                else _("The published answer has been changed."),
             )
             return _back(request, thread, access.study.pk)
     return render(

@@ -28,7 +28,11 @@ def _cell(value: object) -> str:
 
 
 def _author_name(view: ThreadView) -> str:
-    author = view.thread.author
+    return _person_name(view.thread.author)
+
+
+def _person_name(author: Any) -> str:
+    """As the person asked to be acknowledged: by name, or as a public partner."""
     profile = getattr(author, "profile", None)
     if profile is not None and profile.acknowledgement == Acknowledgement.ANONYMOUS:
         return "A public partner"
@@ -135,8 +139,24 @@ def version_annotations(
                     "type": "Annotation",
                     "motivation": "replying",
                     "created": reply.created_at.isoformat(),
-                    "creator": {"type": "Person", "name": reply.author.display_name},
+                    "creator": {"type": "Person", "name": _person_name(reply.author)},
                     "body": {"type": "TextualBody", "value": reply.body, "format": "text/plain"},
+                    "target": thread_id,
+                }
+            )
+        answer = view.response
+        if answer is not None and answer.published_at is not None:
+            text = f"{answer.get_outcome_display()}. {answer.body}"
+            if answer.reason:
+                text += f" Why: {answer.reason}"
+            items.append(
+                {
+                    "id": f"{page_url}#answer-{view.thread.pk}",
+                    "type": "Annotation",
+                    "motivation": "replying",
+                    "created": answer.published_at.isoformat(),
+                    "creator": {"type": "Organization", "name": "Study team"},
+                    "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
                     "target": thread_id,
                 }
             )
