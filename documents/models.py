@@ -138,6 +138,14 @@ class Assignment(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     minutes_spent = models.PositiveIntegerField(null=True, blank=True)
+    # The draft contribution proposed when the review was finished; documents holds the link.
+    contribution = models.ForeignKey(
+        "engagement.Contribution",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [

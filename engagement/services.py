@@ -43,6 +43,9 @@ def study_create(*, created_by: User, title: str, lay_summary: str, status: str)
     Membership.objects.create(
         study=study, user=created_by, role=Role.COORDINATOR, added_by=created_by
     )
+    from engagement.payments import policy_for
+
+    policy_for(study)  # every study starts from the example rates, which its team then edits
     return study
 
 

@@ -41,6 +41,10 @@ class Action(enum.Enum):
     COMMENT = "comment"
     RESPOND = "respond"
     MANAGE_ROUNDS = "manage_rounds"
+    RECORD_CONTRIBUTION = "record_contribution"
+    VIEW_STUDY_INVOLVEMENT = "view_study_involvement"
+    APPROVE_CONTRIBUTIONS = "approve_contributions"
+    MANAGE_PAYMENTS = "manage_payments"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -54,6 +58,11 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.COMMENT: frozenset(Role),
     Action.RESPOND: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
     Action.MANAGE_ROUNDS: frozenset({Role.COORDINATOR}),
+    # Partners record their own; coordinators record for partners who are offline.
+    Action.RECORD_CONTRIBUTION: frozenset({Role.PARTNER, Role.COORDINATOR}),
+    Action.VIEW_STUDY_INVOLVEMENT: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    Action.APPROVE_CONTRIBUTIONS: frozenset({Role.COORDINATOR}),
+    Action.MANAGE_PAYMENTS: frozenset({Role.COORDINATOR}),
 }
 
 

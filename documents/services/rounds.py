@@ -8,9 +8,18 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from documents.models import Assignment, AssignmentState, ReviewRound, Version, VersionStatus
-from engagement.models import Membership
+from documents.models import (
+    Assignment,
+    AssignmentState,
+    Comment,
+    ReviewRound,
+    Version,
+    VersionStatus,
+)
+from engagement.contributions import contribution_propose
+from engagement.models import Contribution, Membership, Stage
 from engagement.services import RuleBroken
 from portal.accounts.models import User
 from portal.permissions import Role
@@ -102,8 +111,38 @@ def assignment_finish(*, assignment: Assignment, minutes_spent: int) -> Assignme
     assignment.started_at = assignment.started_at or now
     assignment.finished_at = now
     assignment.minutes_spent = minutes_spent
-    assignment.save(update_fields=["state", "started_at", "finished_at", "minutes_spent"])
+    assignment.contribution = _propose_contribution(assignment, review_round)
+    assignment.save(
+        update_fields=["state", "started_at", "finished_at", "minutes_spent", "contribution"]
+    )
     return assignment
+
+
+def _propose_contribution(assignment: Assignment, review_round: ReviewRound) -> Contribution:
+    """A finished review becomes a draft contribution the partner checks and submits."""
+    version = Version.objects.select_related("document__study", "document__stage").get(
+        pk=review_round.version_id
+    )
+    document = version.document
+    stage = (
+        document.stage or Stage.objects.filter(study=document.study).order_by("position").first()
+    )
+    comments = Comment.objects.filter(
+        version=version, author_id=assignment.partner_id, withdrawn_at__isnull=True
+    ).count()
+    return contribution_propose(
+        partner=assignment.partner,
+        study=document.study,
+        stage=stage,
+        activity_date=timezone.localdate(),
+        minutes=assignment.minutes_spent or 1,
+        what_they_did=ngettext(
+            "Reviewed “%(title)s” (version %(n)s) and made %(count)s comment.",
+            "Reviewed “%(title)s” (version %(n)s) and made %(count)s comments.",
+            comments,
+        )
+        % {"title": document.title, "n": version.number, "count": comments},
+    )
 
 
 def is_partner_of(version: Version, user: User) -> bool:

@@ -31,6 +31,7 @@ class ProfileForm(forms.ModelForm):
             "email_reminders",
             "acknowledgement",
             "payment_preference",
+            "payment_reduced_percent",
         ]
         widgets = {
             "accessibility_needs": forms.Textarea(attrs={"rows": 4}),
@@ -43,6 +44,11 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["display_name"].initial = self.instance.user.display_name
+        self.fields["payment_reduced_percent"].required = False
+
+    def clean_payment_reduced_percent(self) -> int:
+        value = self.cleaned_data.get("payment_reduced_percent")
+        return value if value is not None else self.instance.payment_reduced_percent or 50
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

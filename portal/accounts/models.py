@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -83,6 +84,7 @@ class Acknowledgement(models.TextChoices):
 class PaymentPreference(models.TextChoices):
     ACCEPT = "accept", _("Accept payment")
     REDUCE = "reduce", _("Accept a reduced payment")
+    VOUCHERS = "vouchers", _("Accept payment as vouchers")
     DECLINE = "decline", _("Decline payment")
 
 
@@ -130,6 +132,12 @@ class Profile(models.Model):
             "Some people on benefits prefer to reduce or decline payment. You can change "
             "this at any time."
         ),
+    )
+    payment_reduced_percent = models.PositiveSmallIntegerField(
+        _("if reduced, what share of the usual payment (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("Only used if you choose a reduced payment."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
