@@ -17,4 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("engagement.urls")),
     path("", include("documents.urls")),
+    path("", include("engagement.urls_contributions")),
+    path("", include("engagement.urls_payments")),
+    path("", include("engagement.urls_history")),
 ]

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -28,13 +29,18 @@ from documents.models import (
     ReviewRound,
     Version,
 )
+from engagement.contributions import contribution_save, contribution_submit, expense_add
 from engagement.models import Invitation, Membership, Stage, Study
+from engagement.payments import policy_for
 from engagement.services import invitation_token
 from portal.accounts.models import User
 from portal.permissions import Action, Role, role_may
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import open_round, ready_version, thread
 from tests.factories import InvitationFactory, MembershipFactory, StageFactory
+from tests.matrix_rows import contributions as matrix_contributions
+from tests.matrix_rows import history as matrix_history
+from tests.matrix_rows import payments as matrix_payments
 
 # --- how the URLconf is walked ------------------------------------------------
 
@@ -351,6 +357,12 @@ OWNER_ONLY = {
 # JSON-LD), so they carry no breadcrumb with the study's title.
 NOT_PAGES = {"version_status", "version_original", "version_annotations"}
 
+# Each area of involvement keeps its rows in its own module, merged here.
+for _area in (matrix_contributions, matrix_payments, matrix_history):
+    MATRIX.update(_area.ROWS)
+    OWNER_ONLY.update(_area.OWNER_ONLY)
+    NOT_PAGES |= _area.NOT_PAGES
+
 STUDY_ROUTE = "studies/<id:study_id>/"
 
 
@@ -371,6 +383,7 @@ class Objects:
     version: Version
     comment: Comment
     review_round: ReviewRound
+    involvement: dict[str, int]
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -383,6 +396,7 @@ class Objects:
             "number": self.version.number,
             "comment_id": self.comment.pk,
             "round_id": self.review_round.pk,
+            **self.involvement,
         }
 
 
@@ -414,7 +428,36 @@ def objects(team: StudyTeam, media: None) -> Objects:
         version=version,
         comment=comment,
         review_round=review_round,
+        involvement=involvement_objects(team.study, team.coordinator, team.partner),
     )
+
+
+def involvement_objects(study: Study, coordinator: User, partner: User) -> dict[str, int]:
+    """A submitted contribution by the partner with a receipted expense, and a payment rate."""
+    stage = study.stages.order_by("position").first()
+    contribution = contribution_save(
+        contribution=None,
+        partner=partner,
+        study=study,
+        stage=stage,
+        activity_type="meeting",
+        activity_date=timezone.localdate(),
+        minutes=90,
+        what_they_did="Steering group meeting",
+        entered_by=partner,
+    )
+    receipt = SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%test receipt\n%%EOF\n")
+    line = expense_add(
+        contribution=contribution, expense_type="travel", amount="4.20", receipt=receipt
+    )
+    contribution_submit(contribution=contribution)
+    rate = policy_for(study).rates.order_by("pk").first()
+    return {
+        "contribution_id": contribution.pk,
+        "expense_id": line.pk,
+        "user_id": partner.pk,
+        "rate_id": rate.pk,
+    }
 
 
 def url_for(route: Route, values: dict[str, Any]) -> str:
@@ -566,7 +609,11 @@ def second_study_objects(team: StudyTeam, media: None) -> dict[str, Any]:
     version, comment, review_round = reviewed_version(
         team.other_study, team.coordinator, team.outsider
     )
+    if not team.other_study.stages.exists():
+        StageFactory(study=team.other_study)
+    involvement = involvement_objects(team.other_study, team.coordinator, team.outsider)
     return {
+        **involvement,
         "study_id": team.study.pk,
         "stage_id": stage.pk,
         "membership_id": membership.pk,
@@ -636,13 +683,17 @@ def test_object_routes_cover_documents_versions_comments_and_rounds() -> None:
     } <= set(OBJECT_ROUTES)
 
 
+# The actions every role that owns such objects may take: commenting, recording involvement.
+OWNER_ACTIONS = {Action.COMMENT, Action.RECORD_CONTRIBUTION, Action.VIEW_STUDY}
+
+
 def test_owner_only_pages_are_in_the_matrix_and_need_no_more_than_comment() -> None:
     # The exemption in the role-policy test is for these pages only, and they must still be
     # ones every role may reach by role: otherwise a 403 would not need explaining.
     routes = all_routes()
     for name in OWNER_ONLY:
         assert name in MATRIX, name
-        assert routes[name].callback.study_action is Action.COMMENT, name
+        assert routes[name].callback.study_action in OWNER_ACTIONS, name
 
 
 STUDY_URL_NAMES = [name for name, route in all_routes().items() if is_study_route(route)]
