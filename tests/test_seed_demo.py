@@ -17,7 +17,8 @@ def _seed() -> str:
     return out.getvalue()
 
 
-def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db):
+def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     printed = _seed()
 
     assert "coordinator@example.org" in printed
@@ -36,7 +37,8 @@ def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db):
         assert study.stages.count() == 8
 
 
-def test_it_is_safe_to_run_twice(db):
+def test_it_is_safe_to_run_twice(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     _seed()
     _seed()
 
@@ -50,3 +52,25 @@ def test_it_refuses_to_seed_a_site_with_debug_off(db, settings):
     with pytest.raises(CommandError, match="public password"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_it_seeds_a_document_under_review_with_an_answered_comment_and_involvement(
+    db, settings, tmp_path
+):
+    from documents.models import Comment, Document, ReviewRound, VersionStatus
+    from engagement.models import Contribution, ContributionState
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _seed()
+    _seed()
+
+    document = Document.objects.get()
+    version = document.versions.get()
+    assert version.status == VersionStatus.READY
+    assert ReviewRound.objects.filter(version=version).count() == 1
+    comment = Comment.objects.get()
+    assert comment.quote == "about an hour"
+    assert comment.response.published_at is not None
+    states = sorted(Contribution.objects.values_list("state", flat=True))
+    assert states == sorted([ContributionState.APPROVED, ContributionState.SUBMITTED])
+    assert Contribution.objects.get(state=ContributionState.APPROVED).payment_due is not None

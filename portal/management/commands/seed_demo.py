@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
-from engagement.models import Membership, Study, StudyStatus
+from documents.models import Document, DocumentKind, Outcome
+from documents.services.comments import comment_create
+from documents.services.responses import response_save
+from documents.services.rounds import round_open
+from documents.services.versions import document_create, version_convert
+from engagement.contributions import contribution_approve, contribution_save
+from engagement.models import ActivityType, Membership, Study, StudyStatus
 from engagement.services import study_create
 from portal.accounts.models import User
 from portal.accounts.services import user_by_email, user_create
@@ -14,6 +23,8 @@ from portal.permissions import Role
 
 # Public on purpose: the README prints it, and the command refuses to run with DEBUG off.
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 PEOPLE: list[tuple[str, str, bool]] = [
     ("coordinator@example.org", "Chris Coordinator", True),
@@ -63,6 +74,8 @@ class Command(BaseCommand):
             for email in ("partner1@example.org", "partner2@example.org", "partner3@example.org"):
                 self._member(study, people[email], Role.PARTNER, coordinator)
 
+        self._documents_and_involvement(people)
+
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, _creator in PEOPLE:
             self.stdout.write(f"  {email:<26} {name}")
@@ -79,3 +92,85 @@ class Command(BaseCommand):
     def _member(self, study: Study, user: User, role: str, added_by: User) -> None:
         if not Membership.objects.filter(study=study, user=user, left_on__isnull=True).exists():
             Membership.objects.create(study=study, user=user, role=role, added_by=added_by)
+
+    def _documents_and_involvement(self, people: dict[str, User]) -> None:
+        """A document under review with a comment and its answer, and some involvement."""
+        study = Study.objects.get(title=STUDIES[0][0])
+        if Document.objects.filter(study=study).exists():
+            return
+        coordinator = people["coordinator@example.org"]
+        researcher = people["researcher@example.org"]
+        partner = people["partner1@example.org"]
+        stage = study.stages.order_by("position")[2]
+        version = document_create(
+            study=study,
+            title="Participant information sheet",
+            kind=DocumentKind.INFORMATION_SHEET,
+            stage=stage,
+            data=(DEMO_DIR / "information_sheet.md").read_bytes(),
+            filename="information-sheet.md",
+            change_summary="First draft for partners to review.",
+            created_by=researcher,
+        )
+        # Prepared here rather than by the worker, so the demo is complete at once.
+        version_convert(version_id=version.pk)
+        version.refresh_from_db()
+        now = timezone.now()
+        round_open(
+            version=version,
+            partners=None,
+            opens_at=now - dt.timedelta(days=2),
+            deadline=now + dt.timedelta(days=12),
+            instructions="Is anything unclear, or missing? Please comment on any part.",
+            independent=False,
+            created_by=coordinator,
+        )
+        block = next(b for b in version.blocks if b["text"].startswith("A researcher will visit"))
+        quote = "about an hour"
+        start = block["text"].index(quote)
+        comment = comment_create(
+            version=version,
+            author=partner,
+            body="An hour is a long time if you get tired easily. Could people take a break?",
+            block_id=block["id"],
+            selectors=[
+                {"type": "TextQuoteSelector", "exact": quote, "prefix": "", "suffix": ""},
+                {"type": "TextPositionSelector", "start": start, "end": start + len(quote)},
+            ],
+            visibility="members",
+            is_team=False,
+        )
+        response_save(
+            thread=comment,
+            author=researcher,
+            outcome=Outcome.CHANGED,
+            body="We now say people can take a break or split the conversation over two days.",
+            publish=True,
+        )
+        today = timezone.localdate()
+        meeting = contribution_save(
+            contribution=None,
+            partner=partner,
+            study=study,
+            stage=stage,
+            activity_type=ActivityType.MEETING,
+            activity_date=today - dt.timedelta(days=10),
+            minutes=120,
+            what_they_did="Steering group meeting: discussed how to reach carers.",
+            hoped_to_influence="That carers are invited as well as patients.",
+            entered_by=partner,
+            submit=True,
+        )
+        contribution_approve(contribution=meeting, by=coordinator)
+        contribution_save(
+            contribution=None,
+            partner=people["partner2@example.org"],
+            study=study,
+            stage=stage,
+            activity_type=ActivityType.WORKSHOP,
+            activity_date=today - dt.timedelta(days=3),
+            minutes=180,
+            what_they_did="Workshop on the interview questions.",
+            entered_by=coordinator,
+            submit=True,
+        )
