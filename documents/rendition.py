@@ -26,7 +26,7 @@ _NOUNS = {
 
 
 def _noun(tag: str) -> str:
-    if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+    if tag in {"h2", "h3", "h4", "h5", "h6"}:
         return _("heading")
     return _(_NOUNS.get(tag, "paragraph"))
 
@@ -42,6 +42,9 @@ def page_html(rendition: str, blocks: list[Block]) -> str:
         return ""
     texts = {block.id: block.text for block in blocks}
     root = lxml_html.fragment_fromstring(rendition, create_parent="div")
+    # The page's own title is the h1; the document's headings sit one level below it.
+    for heading in root.xpath(".//h1|.//h2|.//h3|.//h4|.//h5"):
+        heading.tag = f"h{int(heading.tag[1]) + 1}"
     for element in root.xpath(".//*[@data-block]"):
         block_id = element.get("data-block")
         control = etree.Element(
