@@ -252,6 +252,8 @@ def expenses_mark_paid(
         raise RuleBroken(_("Expenses are reimbursed once the contribution is approved."))
     if not contribution.expenses.exists():
         raise RuleBroken(_("This contribution has no expenses."))
+    if contribution.expenses_paid_on is not None:
+        raise RuleBroken(_("These expenses have already been reimbursed."))
     if paid_on > timezone.localdate():
         raise RuleBroken(_("The payment date cannot be in the future."))
     contribution.expenses_paid_on = paid_on

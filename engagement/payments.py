@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from engagement.models import PaymentPolicy, PaymentRate, RateKind, Study
 from portal.accounts.models import PaymentPreference
@@ -27,14 +28,18 @@ def policy_for(study: Study) -> PaymentPolicy:
         policy, created = PaymentPolicy.objects.get_or_create(study=study)
         if created:
             rates = json.loads(EXAMPLE_RATES.read_text())["rates"]
-            PaymentRate.objects.bulk_create(
-                PaymentRate(
-                    policy=policy,
-                    kind=rate["kind"],
-                    amount=Decimal(rate["amount"]),
-                    effective_from=dt.date.fromisoformat(rate["effective_from"]),
-                )
-                for rate in rates
+            # With their history, so that the policy page can say where the rates came from.
+            bulk_create_with_history(
+                [
+                    PaymentRate(
+                        policy=policy,
+                        kind=rate["kind"],
+                        amount=Decimal(rate["amount"]),
+                        effective_from=dt.date.fromisoformat(rate["effective_from"]),
+                    )
+                    for rate in rates
+                ],
+                PaymentRate,
             )
     return policy
 

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from engagement.views import history
+
+urlpatterns = [
+    path(
+        "studies/<id:study_id>/involvement/",
+        history.study_involvement,
+        name="study_involvement",
+    ),
+    path(
+        "studies/<id:study_id>/involvement/partners/<id:user_id>/",
+        history.partner_involvement,
+        name="partner_involvement",
+    ),
+]

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from engagement.selectors import can_create_studies, current_memberships
-from portal.dashboard import answers_to_read, comments_to_answer, reviews_waiting
+from portal.dashboard import answers_to_read, attention, reviews_waiting
 from portal.permissions import Role, team_roles
 
 
@@ -14,15 +14,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     memberships = list(current_memberships(request.user))
     partner_memberships = [m for m in memberships if m.role == Role.PARTNER]
     team_memberships = [m for m in memberships if m.role in team_roles()]
-    to_answer = comments_to_answer([m.study_id for m in team_memberships])
-    for membership in team_memberships:
-        membership.comments_to_answer = to_answer.get(membership.study_id, 0)
+    needs = attention(team_memberships)
+    for item in needs:
+        item.membership.comments_to_answer = item.comments_open
     return render(
         request,
         "dashboard.html",
         {
             "partner_memberships": partner_memberships,
             "team_memberships": team_memberships,
+            "attention": [item for item in needs if item.needs_attention],
             "reviews": list(reviews_waiting(request.user)) if partner_memberships else [],
             "answers": answers_to_read(request.user) if memberships else [],
             "can_create_studies": can_create_studies(request.user),

@@ -38,6 +38,7 @@ from portal.permissions import Action, Role, role_may
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import open_round, ready_version, thread
 from tests.factories import InvitationFactory, MembershipFactory, StageFactory
+from tests.matrix_rows import FORM_ERROR, LOGIN, Go
 from tests.matrix_rows import contributions as matrix_contributions
 from tests.matrix_rows import history as matrix_history
 from tests.matrix_rows import payments as matrix_payments
@@ -102,14 +103,7 @@ def is_ignored(name: str) -> bool:
 # --- what a result may be ------------------------------------------------------
 
 
-class Go(NamedTuple):
-    """A redirect (302) to the named page."""
-
-    url_name: str
-
-
-LOGIN = "302 to the login page, with next"
-FORM_ERROR = "200 with the error summary"
+# Go, LOGIN and FORM_ERROR come from tests.matrix_rows, shared with the area modules.
 
 ROLES = ("anonymous", "outsider", "partner", "researcher", "coordinator")
 

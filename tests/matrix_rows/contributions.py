@@ -3,10 +3,57 @@
 ROWS: url name -> {"GET": (anonymous, outsider, partner, researcher, coordinator), "POST": ...}
 OWNER_ONLY: url name -> the role that owns the object (others allowed by role get 403/405).
 NOT_PAGES: url names that answer with a file or data rather than a page.
+
+The fixture's contribution is the partner's, submitted, with one receipted expense. A
+partner who is not its owner gets 404 from ``contribution_in`` (tested in the area's own
+tests); researchers may look at it but change nothing (403 by role).
 """
 
 from typing import Any
 
-ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {}
+from tests.matrix_rows import FORM_ERROR, LOGIN, Go
+
+DETAIL = Go("contribution_detail")
+
+ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
+    # Not a study page: everyone signed in sees their own involvement (outsiders included).
+    "my_involvement": {
+        "GET": (LOGIN, 200, 200, 200, 200),
+        "POST": (LOGIN, 405, 405, 405, 405),
+    },
+    "contribution_new": {
+        "GET": (LOGIN, 404, 200, 403, 200),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
+    },
+    "contribution_detail": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    "contribution_edit": {
+        "GET": (LOGIN, 404, 200, 403, 200),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
+    },
+    # It is already waiting for approval: a message, and back to the contribution.
+    "contribution_submit": {
+        "GET": (LOGIN, 404, 405, 403, 405),
+        "POST": (LOGIN, 404, DETAIL, 403, DETAIL),
+    },
+    "contribution_impact": {
+        "GET": (LOGIN, 404, 200, 403, 200),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
+    },
+    "expense_new": {
+        "GET": (LOGIN, 404, 200, 403, 200),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
+    },
+    "expense_remove": {
+        "GET": (LOGIN, 404, 200, 403, 200),
+        "POST": (LOGIN, 404, DETAIL, 403, DETAIL),
+    },
+    "expense_receipt": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+}
 OWNER_ONLY: dict[str, str] = {}
-NOT_PAGES: set[str] = set()
+NOT_PAGES: set[str] = {"expense_receipt"}

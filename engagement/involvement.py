@@ -1,0 +1,417 @@
+"""Reads for involvement history: a study's stage × partner table, a partner across studies.
+
+Everything here aggregates in SQL and returns at most one page of rows, so the number of
+queries and the rows read do not grow with the number of contributions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from engagement.models import (
+    ActivityType,
+    Contribution,
+    ContributionState,
+    Membership,
+    Stage,
+    Study,
+)
+from portal.accounts.models import User
+from portal.permissions import Role, team_roles
+
+# Drafts are the partner's own until they submit them; history shows the rest.
+HISTORY_STATES: tuple[str, ...] = (
+    ContributionState.SUBMITTED,
+    ContributionState.RETURNED,
+    ContributionState.APPROVED,
+    ContributionState.PAID,
+)
+# The chart shows at most this many months, the latest ones.
+CHART_MONTHS = 24
+
+
+def hours_text(minutes: int | None) -> str:
+    """Minutes as hours for people: 90 -> "1.5", 60 -> "1", 20 -> "0.33"."""
+    value = Decimal(minutes or 0) / Decimal(60)
+    text = f"{value.quantize(Decimal('0.01'))}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    stage_id: int | None = None
+    study_id: int | None = None
+    activity_type: str = ""
+    state: str = ""
+
+    def apply(self, queryset: QuerySet[Contribution]) -> QuerySet[Contribution]:
+        if self.date_from:
+            queryset = queryset.filter(activity_date__gte=self.date_from)
+        if self.date_to:
+            queryset = queryset.filter(activity_date__lte=self.date_to)
+        if self.stage_id:
+            queryset = queryset.filter(stage_id=self.stage_id)
+        if self.study_id:
+            queryset = queryset.filter(study_id=self.study_id)
+        if self.activity_type in ActivityType.values:
+            queryset = queryset.filter(activity_type=self.activity_type)
+        if self.state in HISTORY_STATES:
+            queryset = queryset.filter(state=self.state)
+        else:
+            queryset = queryset.filter(state__in=HISTORY_STATES)
+        return queryset
+
+    @property
+    def is_set(self) -> bool:
+        return any(
+            (
+                self.date_from,
+                self.date_to,
+                self.stage_id,
+                self.study_id,
+                self.activity_type,
+                self.state,
+            )
+        )
+
+
+# --- one study -------------------------------------------------------------------------
+
+
+def study_contributions(*, study: Study, filters: HistoryFilters) -> QuerySet[Contribution]:
+    """The study's contributions that match, newest first, ready to be paginated."""
+    return (
+        filters.apply(Contribution.objects.filter(study=study))
+        .select_related("partner", "stage", "entered_by")
+        .order_by("-activity_date", "-id")
+    )
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    minutes: int = 0
+
+    @property
+    def hours(self) -> str:
+        return hours_text(self.minutes)
+
+    @property
+    def text(self) -> str:
+        """As a table cell shows it: "2 (1.5 h)"."""
+        return f"{self.count} ({hours_text(self.minutes)} h)"
+
+
+@dataclass
+class PartnerRow:
+    partner: User
+    cells: list[Cell]
+    total: Cell
+
+    @property
+    def cells_html(self) -> SafeString:
+        """The row's cells, stage by stage then the total, rendered at once: a study's table
+        has partners × stages cells, and one template node per cell is most of a page's time."""
+        key = self.partner.pk
+        return format_html_join(
+            "",
+            '<td class="text-end" data-cell="{}-{}">{}</td>',
+            [(key, i, cell.text) for i, cell in enumerate(self.cells)]
+            + [(key, "total", self.total.text)],
+        )
+
+
+@dataclass
+class StageColumn:
+    stage: Stage
+    total: Cell
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total.count == 0
+
+
+@dataclass
+class StagePartnerTable:
+    stages: list[StageColumn]
+    rows: list[PartnerRow]
+    total: Cell
+
+    @property
+    def empty_stages(self) -> list[Stage]:
+        return [column.stage for column in self.stages if column.is_empty]
+
+
+def study_partners(study: Study, extra_ids: Iterable[int] = ()) -> list[User]:
+    """Everyone who is or was a partner of the study, and anyone else with involvement in it."""
+    return list(
+        User.objects.filter(
+            Q(memberships__study=study, memberships__role=Role.PARTNER) | Q(pk__in=list(extra_ids))
+        )
+        .distinct()
+        .only("pk", "display_name")
+        .order_by("display_name", "pk")
+    )
+
+
+def stage_partner_table(*, study: Study, filters: HistoryFilters) -> StagePartnerTable:
+    """Counts and time per partner and stage, in the study's stage order, with totals.
+
+    Three queries: the stages, the sums per (partner, stage), the partners.
+    """
+    stages = list(Stage.objects.filter(study=study).order_by("position", "id"))
+    sums = (
+        filters.apply(Contribution.objects.filter(study=study))
+        .order_by()
+        .values("partner_id", "stage_id")
+        .annotate(n=Count("id"), minutes=Sum("minutes"))
+    )
+    by_key = {(row["partner_id"], row["stage_id"]): row for row in sums}
+    partners = study_partners(study, {partner_id for partner_id, _stage in by_key})
+    columns = [StageColumn(stage=stage, total=Cell()) for stage in stages]
+    total = Cell()
+    rows = []
+    for partner in partners:
+        cells = []
+        row_total = Cell()
+        for column in columns:
+            found = by_key.get((partner.pk, column.stage.pk))
+            cell = Cell(found["n"], found["minutes"] or 0) if found else Cell()
+            cells.append(cell)
+            for target in (row_total, column.total, total):
+                target.count += cell.count
+                target.minutes += cell.minutes
+        rows.append(PartnerRow(partner=partner, cells=cells, total=row_total))
+    return StagePartnerTable(stages=columns, rows=rows, total=total)
+
+
+# --- the chart's figures ------------------------------------------------------------------
+
+
+@dataclass
+class StageSeries:
+    stage: Stage
+    minutes: list[int]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(self.minutes)
+
+    @property
+    def hours(self) -> list[str]:
+        return [hours_text(m) for m in self.minutes]
+
+
+@dataclass
+class MonthlyByStage:
+    months: list[dt.date]
+    series: list[StageSeries]
+    truncated: bool = False
+    rows: list[tuple[dt.date, SafeString]] = field(default_factory=list)
+
+    @property
+    def max_minutes(self) -> int:
+        return max((m for s in self.series for m in s.minutes), default=0)
+
+
+def _month_range(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        yield dt.date(year, month, 1)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def monthly_by_stage(
+    *, study: Study, filters: HistoryFilters, stages: list[Stage]
+) -> MonthlyByStage:
+    """Minutes per month for each stage (one query), over the latest CHART_MONTHS months."""
+    sums = (
+        filters.apply(Contribution.objects.filter(study=study))
+        .order_by()
+        .annotate(month=TruncMonth("activity_date"))
+        .values("month", "stage_id")
+        .annotate(minutes=Sum("minutes"))
+    )
+    found = {(_as_date(row["month"]), row["stage_id"]): row["minutes"] or 0 for row in sums}
+    if not found:
+        return MonthlyByStage(months=[], series=[StageSeries(s, []) for s in stages])
+    present = sorted({month for month, _stage in found})
+    months = list(_month_range(present[0], present[-1]))
+    truncated = len(months) > CHART_MONTHS
+    months = months[-CHART_MONTHS:]
+    series = [
+        StageSeries(stage, [found.get((month, stage.pk), 0) for month in months])
+        for stage in stages
+    ]
+    # Each month's cells rendered at once (stages, then the total), as for the table above.
+    rows = [
+        (
+            month,
+            format_html_join(
+                "",
+                '<td class="text-end">{}</td>',
+                [(hours_text(s.minutes[i]),) for s in series]
+                + [(hours_text(sum(s.minutes[i] for s in series)),)],
+            ),
+        )
+        for i, month in enumerate(months)
+    ]
+    return MonthlyByStage(months=months, series=series, truncated=truncated, rows=rows)
+
+
+# --- one partner across studies -------------------------------------------------------------
+
+
+def is_study_partner(*, study: Study, user_id: int) -> bool:
+    """Whether the person is or was a partner of the study."""
+    return Membership.objects.filter(study=study, user_id=user_id, role=Role.PARTNER).exists()
+
+
+def team_study_ids(viewer: User) -> list[int]:
+    """The studies where the viewer is currently a researcher or coordinator."""
+    return list(
+        Membership.objects.filter(user=viewer, role__in=team_roles(), left_on__isnull=True)
+        .order_by("study_id")
+        .values_list("study_id", flat=True)
+        .distinct()
+    )
+
+
+def partner_contributions(
+    *, partner_id: int, study_ids: list[int], filters: HistoryFilters
+) -> QuerySet[Contribution]:
+    """The partner's contributions in the given studies only, newest first."""
+    return (
+        filters.apply(Contribution.objects.filter(partner_id=partner_id, study_id__in=study_ids))
+        .select_related("study", "stage", "entered_by")
+        .order_by("-activity_date", "-id")
+    )
+
+
+@dataclass
+class StageTotal:
+    name: str
+    count: int
+    minutes: int
+
+    @property
+    def hours(self) -> str:
+        return hours_text(self.minutes)
+
+
+@dataclass
+class StudyTotal:
+    study_id: int
+    title: str
+    stages: list[StageTotal]
+    count: int = 0
+    minutes: int = 0
+
+    @property
+    def hours(self) -> str:
+        return hours_text(self.minutes)
+
+
+def partner_totals(
+    *, partner_id: int, study_ids: list[int], filters: HistoryFilters
+) -> tuple[list[StudyTotal], Cell]:
+    """Per study, and per stage within it (in stage order), the count and time; one query."""
+    rows = (
+        filters.apply(Contribution.objects.filter(partner_id=partner_id, study_id__in=study_ids))
+        .order_by()
+        .values("study_id", "study__title", "stage_id", "stage__name", "stage__position")
+        .annotate(n=Count("id"), minutes=Sum("minutes"))
+        .order_by("study__title", "study_id", "stage__position", "stage_id")
+    )
+    studies: dict[int, StudyTotal] = {}
+    grand = Cell()
+    for row in rows:
+        study = studies.setdefault(
+            row["study_id"], StudyTotal(row["study_id"], row["study__title"], [])
+        )
+        minutes = row["minutes"] or 0
+        study.stages.append(StageTotal(row["stage__name"], row["n"], minutes))
+        study.count += row["n"]
+        study.minutes += minutes
+        grand.count += row["n"]
+        grand.minutes += minutes
+    return list(studies.values()), grand
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+EXPORT_HEADERS = (
+    gettext_lazy("Date"),
+    gettext_lazy("Study"),
+    gettext_lazy("Stage"),
+    gettext_lazy("Partner"),
+    gettext_lazy("Activity"),
+    gettext_lazy("Minutes"),
+    gettext_lazy("Hours"),
+    gettext_lazy("State"),
+    gettext_lazy("Entered by proxy"),
+    gettext_lazy("What they did"),
+    gettext_lazy("What changed"),
+)
+
+
+def export_rows(queryset: QuerySet[Contribution]) -> Iterator[tuple[object, ...]]:
+    """The rows of an export, read in chunks with only the columns it needs."""
+    activity = dict(ActivityType.choices)
+    state = dict(ContributionState.choices)
+    values = queryset.order_by("-activity_date", "-id").values_list(
+        "activity_date",
+        "study__title",
+        "stage__name",
+        "partner__display_name",
+        "activity_type",
+        "minutes",
+        "state",
+        "entered_by_id",
+        "partner_id",
+        "what_they_did",
+        "what_changed",
+    )
+    for (
+        date,
+        study,
+        stage,
+        partner,
+        kind,
+        minutes,
+        current,
+        entered_by,
+        partner_id,
+        did,
+        changed,
+    ) in values.iterator(chunk_size=2000):
+        proxy = entered_by is not None and entered_by != partner_id
+        yield (
+            date.isoformat(),
+            study,
+            stage,
+            partner,
+            str(activity.get(kind, kind)),
+            minutes,
+            round(minutes / 60, 2),
+            str(state.get(current, current)),
+            _("Yes") if proxy else _("No"),
+            did,
+            changed,
+        )

@@ -1,0 +1,394 @@
+"""Coordinators pay partners, reimburse expenses, keep the payment policy and export for finance."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from engagement.contributions import contribution_approve, expenses_mark_paid
+from engagement.models import Contribution, ContributionState, PaymentRate
+from engagement.payments import policy_for
+from engagement.services import RuleBroken
+from tests.conftest import StudyTeam, client_for
+from tests.engagement.pages import messages_of, page_text, shows
+from tests.engagement.test_approvals import AFTER_RISE, BEFORE_RISE, prefer, record
+from tests.factories import MembershipFactory
+
+YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def approved(team: StudyTeam, **kwargs: Any) -> Contribution:
+    return contribution_approve(contribution=record(team, **kwargs), by=team.coordinator)
+
+
+def url(name: str, team: StudyTeam, *args: Any) -> str:
+    return reverse(name, args=[team.study.pk, *args])
+
+
+# --- the payments page --------------------------------------------------------------------
+
+
+def test_it_shows_payments_due_with_the_partners_preference(team: StudyTeam) -> None:
+    prefer(team.partner, "vouchers")
+    approved(team, on=AFTER_RISE, expense="6.80")
+    record(team, what="Waiting")  # not approved: not due yet
+    response = client_for(team.coordinator).get(url("payment_list", team))
+    assert response.status_code == 200
+    assert shows(response, "1 payment due, £41.25 in all")
+    assert shows(response, "Accept payment as vouchers")
+    assert shows(response, "1 claim to reimburse, £6.80 in all")
+    assert shows(response, "Nothing has been paid yet.")
+
+
+def test_marking_paid_records_the_date_and_reference(team: StudyTeam) -> None:
+    contribution = approved(team)
+    client = client_for(team.coordinator)
+    form = client.get(url("contribution_paid", team, contribution.pk))
+    assert shows(form, "£37.50")
+    response = client.post(
+        url("contribution_paid", team, contribution.pk),
+        {"paid_on": YESTERDAY.isoformat(), "reference": "BACS 2291"},
+        follow=True,
+    )
+    assert any(m.startswith("Marked as paid") for m in messages_of(response))
+    contribution.refresh_from_db()
+    assert contribution.state == ContributionState.PAID
+    assert contribution.paid_on == YESTERDAY
+    assert contribution.payment_reference == "BACS 2291"
+    assert shows(response, "BACS 2291")
+    assert shows(response, "No payments are due.")
+
+
+def test_a_future_payment_date_is_refused_and_nothing_changes(team: StudyTeam) -> None:
+    contribution = approved(team)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = client_for(team.coordinator).post(
+        url("contribution_paid", team, contribution.pk),
+        {"paid_on": tomorrow.isoformat(), "reference": "x"},
+    )
+    assert response.status_code == 200
+    assert b"error-summary" in response.content
+    assert shows(response, "The payment date cannot be in the future.")
+    contribution.refresh_from_db()
+    assert (contribution.state, contribution.paid_on) == (ContributionState.APPROVED, None)
+
+
+def test_a_contribution_not_yet_approved_cannot_be_marked_paid(team: StudyTeam) -> None:
+    contribution = record(team)
+    client = client_for(team.coordinator)
+    page = client.get(url("contribution_paid", team, contribution.pk))
+    assert shows(page, "Only an approved contribution that has not been paid")
+    assert b'name="paid_on"' not in page.content
+    response = client.post(
+        url("contribution_paid", team, contribution.pk),
+        {"paid_on": YESTERDAY.isoformat(), "reference": "x"},
+        follow=True,
+    )
+    assert any("Only an approved contribution" in m for m in messages_of(response))
+    contribution.refresh_from_db()
+    assert (contribution.state, contribution.paid_on) == (ContributionState.SUBMITTED, None)
+
+
+def test_expenses_are_reimbursed_separately(team: StudyTeam) -> None:
+    contribution = approved(team, expense="12.00")
+    client = client_for(team.coordinator)
+    client.post(
+        url("contribution_paid", team, contribution.pk),
+        {"paid_on": YESTERDAY.isoformat(), "reference": "BACS 1"},
+    )
+    # Paid for time, but the expenses are still waiting.
+    page = client.get(url("payment_list", team))
+    assert shows(page, "1 claim to reimburse, £12.00 in all")
+    response = client.post(
+        url("contribution_expenses_paid", team, contribution.pk),
+        {"paid_on": YESTERDAY.isoformat(), "reference": "EXP 7"},
+        follow=True,
+    )
+    assert any(m.startswith("Expenses marked as reimbursed") for m in messages_of(response))
+    assert shows(response, "No expenses are waiting to be reimbursed.")
+    contribution.refresh_from_db()
+    assert contribution.expenses_paid_on == YESTERDAY
+    assert contribution.expenses_reference == "EXP 7"
+    assert contribution.payment_reference == "BACS 1"
+    # Only once.
+    again = client.post(
+        url("contribution_expenses_paid", team, contribution.pk),
+        {"paid_on": timezone.localdate().isoformat(), "reference": "EXP 8"},
+        follow=True,
+    )
+    assert any("only once" in m for m in messages_of(again))
+    contribution.refresh_from_db()
+    assert contribution.expenses_reference == "EXP 7"
+
+
+def test_expenses_wait_for_approval(team: StudyTeam) -> None:
+    contribution = record(team, expense="5.00")
+    client_for(team.coordinator).post(
+        url("contribution_expenses_paid", team, contribution.pk),
+        {"paid_on": YESTERDAY.isoformat(), "reference": "x"},
+    )
+    contribution.refresh_from_db()
+    assert contribution.expenses_paid_on is None
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_payments_page_takes_the_same_queries_however_many_there_are(
+    team: StudyTeam, django_assert_max_num_queries: Any, count: int
+) -> None:
+    for index in range(count):
+        contribution = approved(team, minutes=30 + index, expense="2.00" if index % 2 else None)
+        if index % 3 == 0:
+            Contribution.objects.filter(pk=contribution.pk).update(
+                state=ContributionState.PAID, paid_on=YESTERDAY
+            )
+    client = client_for(team.coordinator)
+    with django_assert_max_num_queries(12):
+        response = client.get(url("payment_list", team))
+    assert response.status_code == 200
+
+
+# --- the policy ---------------------------------------------------------------------------
+
+
+def policy_data(**changes: Any) -> dict[str, Any]:
+    data = {
+        "receipts_required": "on",
+        "half_day_hours": "2",
+        "half_day_minutes": "30",
+        "day_hours": "5",
+        "day_minutes": "0",
+        "notes": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_policy_page_shows_the_rates_in_force_today(team: StudyTeam) -> None:
+    response = client_for(team.coordinator).get(url("payment_policy", team))
+    text = page_text(response)
+    assert response.status_code == 200
+    assert text.count("In force today") == 3
+    assert text.count("Replaced by a later rate") == 3
+    assert shows(response, "£27.50")
+
+
+def test_editing_the_policy_changes_the_thresholds_and_is_kept_in_history(
+    team: StudyTeam,
+) -> None:
+    client = client_for(team.coordinator)
+    response = client.post(
+        url("payment_policy", team),
+        policy_data(half_day_hours="1", half_day_minutes="0", notes="Paid monthly."),
+        follow=True,
+    )
+    assert "Payment policy saved." in messages_of(response)
+    policy = policy_for(team.study)
+    assert policy.half_day_from_minutes == 60
+    assert policy.day_from_minutes == 300
+    assert policy.receipts_required is True
+    assert policy.notes == "Paid monthly."
+    # The last changes: who changed what.
+    assert shows(response, "Policy changed")
+    assert shows(response, "Half-day rate from:")
+    assert "2 hours 30 minutes" in page_text(response)
+    assert "Cora Coordinator" in page_text(response)
+    # 90 minutes is now a half day: £75.
+    assert approved(team, minutes=90).payment_due == Decimal("75.00")
+
+
+def test_a_full_day_must_start_after_a_half_day(team: StudyTeam) -> None:
+    response = client_for(team.coordinator).post(
+        url("payment_policy", team), policy_data(day_hours="2", day_minutes="0")
+    )
+    assert b"error-summary" in response.content
+    assert shows(response, "The full-day rate must start after the half-day rate does.")
+    assert policy_for(team.study).day_from_minutes == 300
+
+
+def test_a_rate_added_takes_effect_from_its_date(team: StudyTeam) -> None:
+    client = client_for(team.coordinator)
+    response = client.post(
+        url("payment_rate_new", team),
+        {"kind": "hourly", "amount": "30.00", "effective_from": "2026-06-01"},
+        follow=True,
+    )
+    assert any(m.startswith("Rate added") for m in messages_of(response))
+    assert approved(team, on=dt.date(2026, 5, 31)).payment_due == Decimal("41.25")
+    assert approved(team, on=dt.date(2026, 6, 1)).payment_due == Decimal("45.00")
+    assert shows(response, "Added: Per hour rate of £30.00 from 1 June 2026")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "hourly", "amount": "0", "effective_from": "2026-06-01"}, "between £0.01"),
+        ({"kind": "hourly", "amount": "30", "effective_from": "2025-12-16"}, "already a per hour"),
+        ({"kind": "", "amount": "30", "effective_from": "2026-06-01"}, "Choose which rate"),
+        ({"kind": "day", "amount": "30", "effective_from": "31/02/2026"}, "Enter a real date"),
+    ],
+)
+def test_a_bad_rate_is_refused_with_a_message(
+    team: StudyTeam, data: dict[str, str], message: str
+) -> None:
+    policy_for(team.study)
+    before = PaymentRate.objects.count()
+    response = client_for(team.coordinator).post(url("payment_rate_new", team), data)
+    assert b"error-summary" in response.content
+    assert message in page_text(response)
+    assert PaymentRate.objects.count() == before
+
+
+def test_a_rate_no_contribution_used_can_be_removed(team: StudyTeam) -> None:
+    rate = policy_for(team.study).rates.get(kind="day", effective_from=AFTER_RISE.replace(day=16))
+    response = client_for(team.coordinator).post(
+        url("payment_rate_remove", team, rate.pk), follow=True
+    )
+    assert any(m.startswith("Rate removed") for m in messages_of(response))
+    assert not PaymentRate.objects.filter(pk=rate.pk).exists()
+    assert shows(response, "Removed: Full day rate of £165.00 from 16 December 2025")
+
+
+def test_a_used_rate_cannot_be_removed(team: StudyTeam) -> None:
+    contribution = approved(team, on=BEFORE_RISE)
+    client = client_for(team.coordinator)
+    page = client.get(url("payment_rate_remove", team, contribution.rate_id))
+    assert shows(page, "This rate cannot be removed")
+    response = client.post(url("payment_rate_remove", team, contribution.rate_id), follow=True)
+    assert any("cannot be removed" in m for m in messages_of(response))
+    assert PaymentRate.objects.filter(pk=contribution.rate_id).exists()
+
+
+# --- the finance export -------------------------------------------------------------------
+
+
+def export(team: StudyTeam, **params: str) -> Any:
+    return client_for(team.coordinator).get(url("payment_export", team), params)
+
+
+def csv_rows(response: Any) -> list[list[str]]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.fixture
+def paid_and_due(team: StudyTeam) -> tuple[Contribution, Contribution]:
+    paid = approved(team, on=BEFORE_RISE, minutes=90, expense="4.20")
+    Contribution.objects.filter(pk=paid.pk).update(
+        state=ContributionState.PAID, paid_on=YESTERDAY, payment_reference="BACS 1"
+    )
+    prefer(team.partner, "vouchers")
+    due = approved(team, on=AFTER_RISE, minutes=180)
+    record(team, on=AFTER_RISE, what="Waiting, not exported")
+    return paid, due
+
+
+def test_the_csv_export_has_a_row_per_contribution_and_totals(
+    team: StudyTeam, paid_and_due: Any
+) -> None:
+    response = export(team, date_from="2025-11-01", date_to="2025-12-31", file_format="csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="payments-study-{team.study.pk}-2025-11-01-to-2025-12-31.csv"'
+    )
+    header, first, second, total = csv_rows(response)
+    assert header[:4] == ["Partner", "Email", "Payment preference", "Method"]
+    assert first[0] == team.partner.display_name
+    assert first[1] == team.partner.email
+    assert first[6] == "2025-12-01"
+    assert first[7] == "1.50"
+    assert first[9] == "37.50"
+    assert first[11] == YESTERDAY.isoformat()
+    assert first[12] == "BACS 1"
+    assert first[13] == "4.20"
+    assert second[2] == "Accept payment as vouchers"
+    assert second[3] == "Vouchers"
+    assert second[8] == "Half day £82.50 from 2025-12-16"
+    assert second[9] == "82.50"
+    assert total[0] == "Total (2 contributions)"
+    assert (total[7], total[9], total[13]) == ("4.50", "120.00", "4.20")
+
+
+def test_the_export_keeps_to_the_period(team: StudyTeam, paid_and_due: Any) -> None:
+    response = export(team, date_from="2025-12-16", date_to="2025-12-31", file_format="csv")
+    rows = csv_rows(response)
+    assert len(rows) == 3
+    assert rows[1][6] == "2025-12-20"
+    assert rows[2][0] == "Total (1 contributions)"
+
+
+def test_the_xlsx_export_opens_in_a_spreadsheet(team: StudyTeam, paid_and_due: Any) -> None:
+    response = export(team, date_from="2025-11-01", date_to="2025-12-31", file_format="xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-2025-11-01-to-2025-12-31.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Partner"
+    assert len(rows) == 4
+    assert rows[1][0] == team.partner.display_name
+    assert float(rows[1][9]) == 37.5
+    assert rows[3][0] == "Total (2 contributions)"
+    assert float(rows[3][9]) == 120.0
+
+
+def test_the_export_defuses_spreadsheet_formulas(team: StudyTeam) -> None:
+    team.partner.display_name = '=HYPERLINK("http://evil")'
+    team.partner.save()
+    approved(team)
+    response = export(team, date_from="2025-11-01", date_to="2025-12-31", file_format="csv")
+    assert csv_rows(response)[1][0] == '\'=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"date_from": "2025-12-31", "date_to": "2025-11-01", "file_format": "csv"},
+            "The end of the period must be on or after its start.",
+        ),
+        (
+            {"date_from": "2025-02-30", "date_to": "2025-11-01", "file_format": "csv"},
+            "Enter a real date",
+        ),
+        (
+            {"date_from": "2025-01-01", "date_to": "2025-11-01", "file_format": "pdf"},
+            "valid choice",
+        ),
+    ],
+)
+def test_a_bad_period_or_format_shows_the_form_with_errors(
+    team: StudyTeam, params: dict[str, str], message: str
+) -> None:
+    response = export(team, **params)
+    assert response.status_code == 200
+    assert b"error-summary" in response.content
+    assert message in page_text(response)
+
+
+def test_the_export_form_is_for_coordinators_only(team: StudyTeam) -> None:
+    MembershipFactory(study=team.other_study, user=team.coordinator)
+    for who in (team.partner, team.researcher):
+        assert client_for(who).get(url("payment_export", team)).status_code == 403
+
+
+def test_the_service_reimburses_expenses_only_once(team: StudyTeam) -> None:
+    contribution = approved(team, expense="3.00")
+    expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="A")
+    with pytest.raises(RuleBroken, match="already been reimbursed"):
+        expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="B")
+    contribution.refresh_from_db()
+    assert contribution.expenses_reference == "A"
