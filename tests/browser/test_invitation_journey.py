@@ -53,7 +53,7 @@ def test_coordinator_invites_and_partner_joins(
     log_in_through_form(coordinator_page, live_server, coordinator.email, PASSWORD)
     expect(coordinator_page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
-    coordinator_page.get_by_role("link", name=study.title).click()
+    coordinator_page.get_by_role("rowheader").get_by_role("link", name=study.title).click()
     expect(coordinator_page.get_by_role("heading", level=1)).to_have_text(study.title)
     coordinator_page.get_by_role("link", name="Members", exact=True).click()
     expect(coordinator_page.get_by_role("heading", level=1)).to_have_text("Members")
@@ -82,7 +82,7 @@ def test_coordinator_invites_and_partner_joins(
 
     expect(partner_page.get_by_role("heading", level=1)).to_have_text("Hello, Pat Partner")
     expect(partner_page.get_by_role("heading", name="Studies you are involved in")).to_be_visible()
-    expect(partner_page.get_by_role("link", name=study.title)).to_be_visible()
+    expect(partner_page.get_by_role("link", name=study.title, exact=True).first).to_be_visible()
 
     partner_page.goto(accept_url)
     expect(partner_page.get_by_role("heading", level=1)).to_have_text(
