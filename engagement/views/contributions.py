@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -235,11 +236,15 @@ def my_involvement(request: HttpRequest) -> HttpResponse:
         .order_by("study__title", "study_id")
     )
     current_ids = {m.study_id for m in memberships}
-    studies = Study.objects.filter(
-        Q(pk__in=current_ids) | Q(contributions__partner=request.user)
-    ).distinct()
+    # Two indexed lookups rather than an OR across a join over every contribution.
+    study_ids = current_ids | set(
+        Contribution.objects.filter(partner=request.user)
+        .values_list("study_id", flat=True)
+        .distinct()
+    )
+    studies = Study.objects.filter(pk__in=study_ids).order_by("title", "id")
     stage_names = sorted(
-        set(Stage.objects.filter(study__in=studies).values_list("name", flat=True)),
+        set(Stage.objects.filter(study_id__in=study_ids).values_list("name", flat=True)),
         key=str.lower,
     )
     form = InvolvementFilterForm(request.GET or None, studies=studies, stage_names=stage_names)
@@ -255,8 +260,18 @@ def my_involvement(request: HttpRequest) -> HttpResponse:
         return _export(filtered, download)
     page = Paginator(filtered, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    # Labels and links are worked out once per page, not by the template for every row.
+    activities = {value: str(label) for value, label in ActivityType.choices}
+    states = {value: str(label) for value, label in ContributionState.choices}
     for contribution in page.object_list:
         contribution.duration = duration_text(contribution.minutes)  # type: ignore[attr-defined]
+        contribution.activity_label = activities[contribution.activity_type]  # type: ignore[attr-defined]
+        contribution.state_label = states[contribution.state]  # type: ignore[attr-defined]
+        contribution.link = (  # type: ignore[attr-defined]
+            reverse("contribution_detail", args=[contribution.study_id, contribution.pk])
+            if contribution.study_id in current_ids
+            else ""
+        )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("download", None)
