@@ -107,6 +107,9 @@ def contribution_save(
     contribution.hoped_to_influence = (hoped_to_influence or "").strip()
     contribution.what_changed = (what_changed or "").strip()
     contribution.impact_standards = _clean_standards(impact_standards)
+    if contribution.state == ContributionState.SUBMITTED:
+        # Changed while waiting: it goes back to draft, so nobody approves what they never saw.
+        contribution.state = ContributionState.DRAFT
     contribution.save()
     if submit:
         contribution_submit(contribution=contribution)
@@ -168,8 +171,12 @@ def contribution_submit(*, contribution: Contribution) -> Contribution:
 
 def _decide(contribution: Contribution, by: User) -> Contribution:
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-    if by.pk in {contribution.partner_id}:
+    if by.pk == contribution.partner_id:
         raise RuleBroken(_("Nobody can approve or return their own contribution."))
+    if by.pk == contribution.entered_by_id:
+        raise RuleBroken(
+            _("You entered this contribution for the partner, so another coordinator approves it.")
+        )
     if contribution.state != ContributionState.SUBMITTED:
         raise RuleBroken(_("Only a contribution waiting for approval can be approved or returned."))
     return contribution
@@ -195,6 +202,11 @@ def contribution_approve(*, contribution: Contribution, by: User) -> Contributio
     contribution.payment_preference = profile.payment_preference
     contribution.rate = due.rate
     contribution.payment_due = due.amount
+    if due.amount == Decimal("0.00"):
+        # Nothing to pay (the partner declined): it does not wait on the payments list.
+        contribution.state = ContributionState.PAID
+        contribution.paid_on = timezone.localdate()
+        contribution.payment_reference = _("No payment: declined by the partner")[:100]
     contribution.save()
     return contribution
 
@@ -227,6 +239,14 @@ def contribution_return(*, contribution: Contribution, by: User, reason: str) ->
     return contribution
 
 
+def _check_paid_on(contribution: Contribution, paid_on: dt.date) -> None:
+    if paid_on > timezone.localdate():
+        raise RuleBroken(_("The payment date cannot be in the future."))
+    approved_on = timezone.localdate(contribution.decided_at) if contribution.decided_at else None
+    if approved_on is not None and paid_on < approved_on:
+        raise RuleBroken(_("The payment date cannot be before the contribution was approved."))
+
+
 @transaction.atomic
 def contribution_mark_paid(
     *, contribution: Contribution, paid_on: dt.date, reference: str
@@ -234,8 +254,7 @@ def contribution_mark_paid(
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.state != ContributionState.APPROVED:
         raise RuleBroken(_("Only an approved contribution can be marked as paid."))
-    if paid_on > timezone.localdate():
-        raise RuleBroken(_("The payment date cannot be in the future."))
+    _check_paid_on(contribution, paid_on)
     contribution.state = ContributionState.PAID
     contribution.paid_on = paid_on
     contribution.payment_reference = reference.strip()[:100]
@@ -254,8 +273,7 @@ def expenses_mark_paid(
         raise RuleBroken(_("This contribution has no expenses."))
     if contribution.expenses_paid_on is not None:
         raise RuleBroken(_("These expenses have already been reimbursed."))
-    if paid_on > timezone.localdate():
-        raise RuleBroken(_("The payment date cannot be in the future."))
+    _check_paid_on(contribution, paid_on)
     contribution.expenses_paid_on = paid_on
     contribution.expenses_reference = reference.strip()[:100]
     contribution.save(update_fields=["expenses_paid_on", "expenses_reference", "updated_at"])

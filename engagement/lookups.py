@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from engagement.access import StudyAccess
-from engagement.models import Contribution, ExpenseLine, PaymentRate
+from engagement.models import Contribution, ContributionState, ExpenseLine, PaymentRate
 from portal.permissions import Action
 
 
@@ -17,10 +17,25 @@ def contribution_in(access: StudyAccess, contribution_id: int) -> Contribution:
         pk=contribution_id,
         study=access.study,
     )
-    own = contribution.partner_id == access.membership.user_id
+    viewer = access.membership.user_id
+    own = contribution.partner_id == viewer
     if not own and not access.may(Action.VIEW_STUDY_INVOLVEMENT):
         raise Http404("No such contribution.")
+    # A draft is the partner's own until they submit it, unless the viewer entered it for them.
+    if (
+        not own
+        and contribution.state == ContributionState.DRAFT
+        and contribution.entered_by_id != viewer
+    ):
+        raise Http404("No such contribution.")
     return contribution
+
+
+def sees_money(access: StudyAccess, contribution: Contribution) -> bool:
+    """Payments, expenses and receipts: the partner themself and those who pay."""
+    return contribution.partner_id == access.membership.user_id or access.may(
+        Action.MANAGE_PAYMENTS
+    )
 
 
 def expense_in(access: StudyAccess, contribution: Contribution, expense_id: int) -> ExpenseLine:

@@ -88,9 +88,16 @@ def payment_for_time(
             _("No %(kind)s rate is in force on %(date)s; add one to the payment policy.")
             % {"kind": RateKind(kind).label.lower(), "date": on.isoformat()},
         )
-    amount = (
-        rate.amount * Decimal(minutes) / Decimal(60) if kind == RateKind.HOURLY else rate.amount
-    )
+    hourly = rate if kind == RateKind.HOURLY else rate_in_force(policy, RateKind.HOURLY, on)
+    by_the_hour = hourly.amount * Decimal(minutes) / Decimal(60) if hourly else None
+    amount = rate.amount if by_the_hour is None else max(by_the_hour, rate.amount)
+    if kind == RateKind.HOURLY:
+        amount = by_the_hour or rate.amount
+    # More time never pays less: a band rate is a floor over the hourly pay, and the day rate
+    # is the most a day can earn.
+    day = rate if kind == RateKind.DAY else rate_in_force(policy, RateKind.DAY, on)
+    if day is not None:
+        amount = min(amount, max(day.amount, rate.amount))
     explanation = str(rate)
     if preference == PaymentPreference.REDUCE:
         amount = amount * Decimal(reduced_percent) / Decimal(100)

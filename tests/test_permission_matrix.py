@@ -467,9 +467,9 @@ def user_for(team: StudyTeam, role: str) -> User | None:
 def send(client: Client, method: str, url: str) -> HttpResponse:
     response = client.get(url) if method == "GET" else client.post(url, {})
     if response.streaming:
-        # A download: read it whole (as a browser would) so the file is closed.
+        # A download: read it whole (as a browser would). Reading to the end closes it; closing
+        # it again would send "request finished" and drop the test's database connection.
         b"".join(response.streaming_content)  # type: ignore[attr-defined]
-        response.close()
     return response
 
 

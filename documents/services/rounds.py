@@ -111,14 +111,14 @@ def assignment_finish(*, assignment: Assignment, minutes_spent: int) -> Assignme
     assignment.started_at = assignment.started_at or now
     assignment.finished_at = now
     assignment.minutes_spent = minutes_spent
-    assignment.contribution = _propose_contribution(assignment, review_round)
+    assignment.contribution = _propose_contribution(assignment, review_round)  # None: no stage
     assignment.save(
         update_fields=["state", "started_at", "finished_at", "minutes_spent", "contribution"]
     )
     return assignment
 
 
-def _propose_contribution(assignment: Assignment, review_round: ReviewRound) -> Contribution:
+def _propose_contribution(assignment: Assignment, review_round: ReviewRound) -> Contribution | None:
     """A finished review becomes a draft contribution the partner checks and submits."""
     version = Version.objects.select_related("document__study", "document__stage").get(
         pk=review_round.version_id
@@ -127,6 +127,8 @@ def _propose_contribution(assignment: Assignment, review_round: ReviewRound) -> 
     stage = (
         document.stage or Stage.objects.filter(study=document.study).order_by("position").first()
     )
+    if stage is None:
+        return None  # a study with no stages; the partner records it themselves
     comments = Comment.objects.filter(
         version=version, author_id=assignment.partner_id, withdrawn_at__isnull=True
     ).count()

@@ -90,11 +90,16 @@ def waiting(access: StudyAccess) -> list[Contribution]:
     return rows
 
 
+def _is_id(value: str) -> bool:
+    """A database id as a form sends it: plain ASCII digits, small enough for the database."""
+    return value.isascii() and value.isdigit() and 0 < len(value) <= 18
+
+
 @study_view(Action.APPROVE_CONTRIBUTIONS)
 @require_http_methods(["GET", "POST"])
 def approval_queue(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     if request.method == "POST":
-        ids = [value for value in request.POST.getlist("contribution") if value.isdigit()]
+        ids = [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
         chosen = list(
             Contribution.objects.filter(study=access.study, pk__in=ids)
             .select_related("partner")

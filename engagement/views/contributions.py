@@ -8,6 +8,7 @@ from typing import Any
 import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ from engagement.forms_contributions import (
     ImpactForm,
     InvolvementFilterForm,
 )
-from engagement.lookups import contribution_in, expense_in
+from engagement.lookups import contribution_in, expense_in, sees_money
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -70,9 +71,32 @@ def _study_partners(study: Study) -> QuerySet[User]:
     ).order_by("display_name", "id")
 
 
+def _is_mine(access: StudyAccess, contribution: Contribution) -> bool:
+    return access.membership.user_id in {contribution.partner_id, contribution.entered_by_id}
+
+
+def _require_mine(access: StudyAccess, contribution: Contribution) -> None:
+    """Only the partner, or the coordinator who entered it for them, changes a contribution.
+
+    Another coordinator returns it with a reason instead: whoever approves a payment must not
+    also have set what it is for.
+    """
+    if not _is_mine(access, contribution):
+        raise PermissionDenied(
+            _(
+                "Only the partner, or whoever entered it for them, can change this. Return it "
+                "with a reason instead."
+            )
+        )
+
+
 def _may_change(access: StudyAccess, contribution: Contribution) -> bool:
-    """The owner partner or a coordinator, while it is not approved (contribution_in ran)."""
-    return access.may(Action.RECORD_CONTRIBUTION) and contribution.state in EDITABLE
+    """The partner or the coordinator who entered it, while it is not approved."""
+    return (
+        access.may(Action.RECORD_CONTRIBUTION)
+        and _is_mine(access, contribution)
+        and contribution.state in EDITABLE
+    )
 
 
 def _to_detail(access: StudyAccess, contribution: Contribution) -> HttpResponse:
@@ -381,6 +405,7 @@ def contribution_detail(
             may_submit=may_record
             and contribution.state in {ContributionState.DRAFT, ContributionState.RETURNED},
             may_record_impact=may_record,
+            sees_money=sees_money(access, contribution),
             receipts_required=policy_for(access.study).receipts_required,
             activity_types=ActivityType,
         ),
@@ -393,6 +418,7 @@ def contribution_edit(
     request: HttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
+    _require_mine(access, contribution)
     if not _may_change(access, contribution):
         return _locked(request, access, contribution)
     form = ContributionForm(
@@ -419,6 +445,7 @@ def contribution_submit_view(
     request: HttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
+    _require_mine(access, contribution)
     if contribution.state == ContributionState.SUBMITTED:
         messages.info(request, _("This contribution is already waiting for approval."))
         return _to_detail(access, contribution)
@@ -466,6 +493,7 @@ def contribution_impact(
 @require_http_methods(["GET", "POST"])
 def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
+    _require_mine(access, contribution)
     if not _may_change(access, contribution):
         return _locked(request, access, contribution)
     policy = policy_for(access.study)
@@ -509,6 +537,7 @@ def expense_remove_view(
     request: HttpRequest, access: StudyAccess, contribution_id: int, expense_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
+    _require_mine(access, contribution)
     line = expense_in(access, contribution, expense_id)
     if not _may_change(access, contribution):
         return _locked(request, access, contribution)
@@ -527,12 +556,14 @@ def expense_remove_view(
     )
 
 
-@study_view(Action.VIEW_STUDY)
+@study_view(Action.RECORD_CONTRIBUTION)
 @require_GET
 def expense_receipt(
     request: HttpRequest, access: StudyAccess, contribution_id: int, expense_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
+    if not sees_money(access, contribution):
+        raise PermissionDenied(_("Receipts are seen by the partner and those who pay them."))
     line = expense_in(access, contribution, expense_id)
     if not line.receipt:
         raise Http404("No receipt.")

@@ -133,7 +133,6 @@ def test_the_original_downloads_with_its_name_and_the_same_bytes(
     response = client_for(team.partner).get(version_url(version, "version_original"))
     assert response.status_code == 200
     body = b"".join(response.streaming_content)
-    response.close()
     assert body == data
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment")
@@ -149,7 +148,6 @@ def test_an_original_with_an_unusual_name_downloads_under_that_name(team: StudyT
     )
     response = client_for(team.partner).get(version_url(version, "version_original"))
     b"".join(response.streaming_content)
-    response.close()
     disposition = response["Content-Disposition"]
     assert quote("Información del estudio v2.md") in disposition
 
@@ -230,7 +228,6 @@ def test_a_file_that_cannot_be_converted_is_marked_failed_and_the_original_kept(
 
     download = client_for(team.partner).get(version_url(version, "version_original"))
     assert b"".join(download.streaming_content) == data
-    download.close()
 
 
 def test_a_converter_crash_is_reported_as_a_failure_not_an_error(

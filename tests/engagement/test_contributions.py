@@ -248,7 +248,7 @@ def test_an_approved_contribution_is_locked_but_what_changed_can_be_added(
 ) -> None:
     contribution = recorded(team, submit=True)
     contribution_approve(contribution=contribution, by=team.coordinator)
-    for user in (team.partner, team.coordinator):
+    for user in (team.partner,):
         client = client_for(user)
         for name in ("contribution_edit", "expense_new"):
             response = client.post(
@@ -328,8 +328,10 @@ def test_a_researcher_can_view_but_not_change(team: StudyTeam) -> None:
     assert client.get(new_url(team)).status_code == 403
 
 
-def test_a_coordinator_may_change_a_partners_contribution(team: StudyTeam) -> None:
-    contribution = recorded(team, submit=True)
+def test_a_coordinator_may_change_a_contribution_they_entered_for_a_partner(
+    team: StudyTeam,
+) -> None:
+    contribution = recorded(team, entered_by=team.coordinator)
     response = client_for(team.coordinator).post(
         action_url("contribution_edit", contribution),
         form_data(team, what_they_did="Corrected by the coordinator"),
@@ -338,6 +340,58 @@ def test_a_coordinator_may_change_a_partners_contribution(team: StudyTeam) -> No
     contribution.refresh_from_db()
     assert contribution.what_they_did == "Corrected by the coordinator"
     assert contribution.partner == team.partner
+
+
+def test_a_coordinator_returns_rather_than_changes_a_partners_own_contribution(
+    team: StudyTeam,
+) -> None:
+    contribution = recorded(team, submit=True)
+    response = client_for(team.coordinator).post(
+        action_url("contribution_edit", contribution),
+        form_data(team, what_they_did="Quietly changed"),
+    )
+    assert response.status_code in (302, 403)
+    contribution.refresh_from_db()
+    assert contribution.what_they_did == "Steering group meeting"
+
+
+def test_a_partners_draft_is_their_own_until_submitted(team: StudyTeam) -> None:
+    contribution = recorded(team)
+    response = client_for(team.coordinator).get(action_url("contribution_detail", contribution))
+    assert response.status_code == 404
+
+
+def test_a_partner_changing_a_submitted_contribution_takes_it_back_to_draft(
+    team: StudyTeam,
+) -> None:
+    contribution = recorded(team, submit=True)
+    client_for(team.partner).post(
+        action_url("contribution_edit", contribution),
+        form_data(team, what_they_did="Added the second meeting"),
+    )
+    contribution.refresh_from_db()
+    assert contribution.state == "draft"
+    assert contribution.what_they_did == "Added the second meeting"
+
+
+def test_a_researcher_sees_the_work_but_not_the_money(team: StudyTeam) -> None:
+    from engagement.contributions import expense_add
+
+    contribution = recorded(team)
+    expense_add(contribution=contribution, expense_type="care", amount="12.00")
+    from engagement.contributions import contribution_submit
+    from engagement.payments import policy_for
+
+    policy_for(team.study).__class__.objects.filter(study=team.study).update(
+        receipts_required=False
+    )
+    contribution_submit(contribution=contribution)
+    page = client_for(team.researcher).get(action_url("contribution_detail", contribution))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Steering group meeting" in text
+    assert "Care or support costs" not in text
+    assert "Expenses" not in text
 
 
 def test_the_study_page_links_to_recording_for_partners_and_coordinators(team: StudyTeam) -> None:

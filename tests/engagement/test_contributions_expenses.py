@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from engagement.contributions import expense_add
+from engagement.contributions import contribution_submit, expense_add
 from engagement.models import Contribution, ContributionState, ExpenseLine, PaymentPolicy
 from engagement.payments import policy_for
 from portal.permissions import Role
@@ -87,14 +87,15 @@ def test_a_partner_adds_an_expense_with_a_receipt_and_downloads_it(
     receipt_url = reverse("expense_receipt", args=[contribution.study_id, contribution.pk, line.pk])
     assert receipt_url in page_text(page)
 
-    for user in (team.partner, team.coordinator, team.researcher):
+    contribution_submit(contribution=contribution)  # the team sees it once it is submitted
+    assert client_for(team.researcher).get(receipt_url).status_code == 403
+    for user in (team.partner, team.coordinator):
         download = client_for(user).get(receipt_url)
         assert download.status_code == 200
         assert download["Content-Type"] == kind
         assert download["Content-Disposition"].startswith("attachment")
         assert name.split()[0] in download["Content-Disposition"]
         assert b"".join(download.streaming_content) == data
-        download.close()
 
 
 def test_it_refuses_a_png_that_is_really_text(team: StudyTeam) -> None:

@@ -31,7 +31,13 @@ def media(settings: Any, tmp_path: Any) -> None:
 
 
 def approved(team: StudyTeam, **kwargs: Any) -> Contribution:
-    return contribution_approve(contribution=record(team, **kwargs), by=team.coordinator)
+    contribution = contribution_approve(contribution=record(team, **kwargs), by=team.coordinator)
+    # Approved a few days ago, so that payments dated yesterday come after it.
+    Contribution.objects.filter(pk=contribution.pk).update(
+        decided_at=timezone.now() - dt.timedelta(days=3)
+    )
+    contribution.refresh_from_db()
+    return contribution
 
 
 def url(name: str, team: StudyTeam, *args: Any) -> str:

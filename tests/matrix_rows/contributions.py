@@ -29,31 +29,39 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
     },
+    # The fixture's contribution is the partner's own: another coordinator returns it rather
+    # than changing it.
     "contribution_edit": {
-        "GET": (LOGIN, 404, 200, 403, 200),
-        "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, 403),
     },
     # It is already waiting for approval: a message, and back to the contribution.
     "contribution_submit": {
         "GET": (LOGIN, 404, 405, 403, 405),
-        "POST": (LOGIN, 404, DETAIL, 403, DETAIL),
+        "POST": (LOGIN, 404, DETAIL, 403, 403),
     },
     "contribution_impact": {
         "GET": (LOGIN, 404, 200, 403, 200),
         "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
     },
     "expense_new": {
-        "GET": (LOGIN, 404, 200, 403, 200),
-        "POST": (LOGIN, 404, FORM_ERROR, 403, FORM_ERROR),
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, FORM_ERROR, 403, 403),
     },
     "expense_remove": {
-        "GET": (LOGIN, 404, 200, 403, 200),
-        "POST": (LOGIN, 404, DETAIL, 403, DETAIL),
+        "GET": (LOGIN, 404, 200, 403, 403),
+        "POST": (LOGIN, 404, DETAIL, 403, 403),
     },
+    # Receipts are for the partner and those who pay them, not the wider team.
     "expense_receipt": {
-        "GET": (LOGIN, 404, 200, 200, 200),
-        "POST": (LOGIN, 404, 405, 405, 405),
+        "GET": (LOGIN, 404, 200, 403, 200),
+        "POST": (LOGIN, 404, 405, 403, 405),
     },
 }
-OWNER_ONLY: dict[str, str] = {}
+OWNER_ONLY: dict[str, str] = {
+    "contribution_edit": "partner",
+    "contribution_submit": "partner",
+    "expense_new": "partner",
+    "expense_remove": "partner",
+}
 NOT_PAGES: set[str] = {"expense_receipt"}
