@@ -217,6 +217,16 @@ class ExportForm(forms.Form):
             "invalid": _("Enter a real date, for example 31/3/2027."),
         },
     )
+    basis = forms.ChoiceField(
+        label=_("Which dates decide what is in the period?"),
+        choices=(
+            ("activity", _("When the involvement happened")),
+            ("paid", _("When it was paid (payments or expenses)")),
+        ),
+        initial="activity",
+        required=False,
+        widget=forms.RadioSelect,
+    )
     file_format = forms.ChoiceField(
         label=_("File format"),
         choices=ExportFormat.CHOICES,

@@ -10,7 +10,7 @@ from typing import Any
 import tablib
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -335,14 +335,25 @@ def _money(value: Decimal | None) -> Decimal:
     return (value or Decimal("0")).quantize(Decimal("0.01"))
 
 
-def export_rows(access: StudyAccess, start: dt.date, end: dt.date) -> list[list[Any]]:
-    """One row per approved or paid contribution with its activity in the period."""
+def export_rows(
+    access: StudyAccess, start: dt.date, end: dt.date, basis: str = "activity"
+) -> list[list[Any]]:
+    """One row per approved or paid contribution in the period.
+
+    By activity date for a funder; by payment date (of the time or of the expenses) for
+    finance closing a month.
+    """
+    in_period = (
+        Q(paid_on__range=(start, end)) | Q(expenses_paid_on__range=(start, end))
+        if basis == "paid"
+        else Q(activity_date__range=(start, end))
+    )
     contributions = (
         with_expenses_total(
             Contribution.objects.filter(
+                in_period,
                 study=access.study,
                 state__in=[ContributionState.APPROVED, ContributionState.PAID],
-                activity_date__range=(start, end),
             )
         )
         .select_related("rate")
@@ -430,7 +441,7 @@ def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        rows = export_rows(access, start, end)
+        rows = export_rows(access, start, end, form.cleaned_data.get("basis") or "activity")
         rows.append(totals_row(rows))
         name = f"payments-study-{access.study.pk}-{start.isoformat()}-to-{end.isoformat()}"
         if form.cleaned_data["file_format"] == ExportFormat.XLSX:

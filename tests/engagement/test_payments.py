@@ -13,7 +13,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.contributions import contribution_approve, expenses_mark_paid
+from engagement.contributions import (
+    contribution_approve,
+    contribution_mark_paid,
+    expenses_mark_paid,
+)
 from engagement.models import Contribution, ContributionState, PaymentRate
 from engagement.payments import policy_for
 from engagement.services import RuleBroken
@@ -398,3 +402,22 @@ def test_the_service_reimburses_expenses_only_once(team: StudyTeam) -> None:
         expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="B")
     contribution.refresh_from_db()
     assert contribution.expenses_reference == "A"
+
+
+def test_the_finance_export_can_take_the_period_by_payment_date(team: StudyTeam) -> None:
+    contribution = approved(team, on=AFTER_RISE)
+    contribution_mark_paid(
+        contribution=contribution, paid_on=timezone.localdate(), reference="BACS 7"
+    )
+    today = timezone.localdate().isoformat()
+    client = client_for(team.coordinator)
+    by_paid = client.get(
+        url("payment_export", team),
+        {"date_from": today, "date_to": today, "basis": "paid", "file_format": "csv"},
+    )
+    by_activity = client.get(
+        url("payment_export", team),
+        {"date_from": today, "date_to": today, "basis": "activity", "file_format": "csv"},
+    )
+    assert "BACS 7" in by_paid.content.decode("utf-8-sig")
+    assert "BACS 7" not in by_activity.content.decode("utf-8-sig")
