@@ -17,14 +17,11 @@ from documents.views.lookups import document_in, version_in
 from engagement.access import StudyAccess, study_view
 from portal.accounts.models import Acknowledgement
 from portal.permissions import Action
-
-# A spreadsheet treats a cell starting with these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from portal.spreadsheets import safe_cell
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return safe_cell("" if value is None else str(value))
 
 
 def _author_name(view: ThreadView) -> str:

@@ -49,6 +49,7 @@ from engagement.payments import policy_for
 from engagement.services import RuleBroken
 from portal.accounts.models import User
 from portal.permissions import Action, Role
+from portal.spreadsheets import safe_cell
 
 PER_PAGE = 50
 LOCKED_MESSAGE = gettext_lazy(
@@ -57,7 +58,6 @@ LOCKED_MESSAGE = gettext_lazy(
 )
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A spreadsheet treats a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -188,13 +188,6 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
 
 
-def _safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _proxy_text(contribution: Contribution) -> str:
     if not contribution.by_proxy or contribution.entered_by is None:
         return ""
@@ -239,7 +232,7 @@ def _export(queryset: QuerySet[Contribution], kind: str) -> HttpResponse:
             contribution.paid_on.isoformat() if contribution.paid_on else "",
             _proxy_text(contribution),
         ]
-        dataset.append([_safe_cell(str(v)) if not isinstance(v, float) else v for v in row])
+        dataset.append([safe_cell(str(v)) if not isinstance(v, float) else v for v in row])
     stamp = timezone.localdate().isoformat()
     if kind == "xlsx":
         response = HttpResponse(dataset.export("xlsx"), content_type=XLSX_TYPE)

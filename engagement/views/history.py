@@ -37,6 +37,7 @@ from engagement.involvement import (
 from engagement.models import ActivityType, ContributionState, Stage, Study
 from portal.accounts.models import User
 from portal.permissions import Action
+from portal.spreadsheets import safe_cell
 
 PER_PAGE = 50
 EXPORT_TYPES = {
@@ -44,7 +45,6 @@ EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 # A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|")
 
 
 class HistoryFilterForm(forms.Form):
@@ -146,16 +146,10 @@ def _paginate(request: HttpRequest, queryset: Any) -> Page:
     return page
 
 
-def _safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _export(rows: Iterable[tuple[object, ...]], kind: str, name: str) -> HttpResponse:
     dataset = tablib.Dataset(headers=[str(header) for header in EXPORT_HEADERS])
     for row in rows:
-        dataset.append([_safe_cell(value) for value in row])
+        dataset.append([safe_cell(value) for value in row])
     body = dataset.export(kind)
     if isinstance(body, str):
         body = body.encode("utf-8-sig")

@@ -42,6 +42,7 @@ from engagement.views.approvals import (
 )
 from portal.accounts.models import PaymentPreference
 from portal.permissions import Action
+from portal.spreadsheets import safe_cell
 
 PAID_SHOWN = 100
 
@@ -314,13 +315,10 @@ HEADERS = [
     "Expenses paid on",
     "Expenses reference",
 ]
-# A spreadsheet treats a cell starting with these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+def _safe(value: object) -> Any:
+    return safe_cell("" if value is None else str(value))
 
 
 def _method(preference: str) -> str:
