@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,9 +28,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
     setup_databases,
     setup_test_environment,
     teardown_databases,
@@ -39,14 +36,13 @@ from django.test.utils import (  # noqa: E402
 )
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from timing import client_for, timed  # noqa: E402
 
 BLOCKS = 400
 THREADS = 300
 REPLIES = 150
 RESPONSES = 150
 PARTNERS = 20
-WARM_UP = int(os.environ.get("BENCH_WARM_UP", "3"))
-N = int(os.environ.get("BENCH_N", "30"))
 
 TEXT = (
     "the study team will ask people about their daily routines and how their health affects "
@@ -241,30 +237,6 @@ def build(rng: random.Random) -> dict[str, object]:
             kwargs={"study_id": study.pk, "document_id": document.pk, "number": version.number},
         ),
     }
-
-
-def timed(client: Client, url: str) -> tuple[float, int, int]:
-    """Median milliseconds of N GETs after a warm-up, the query count, the page size."""
-    for _ in range(WARM_UP):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    query_count = len(queries)  # read now: the captured list is sliced lazily
-    assert response.status_code == 200, (url, response.status_code)
-    samples = []
-    for _ in range(N):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(samples), query_count, len(response.content)
-
-
-def client_for(user: object) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,22 +28,19 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
     setup_databases,
     setup_test_environment,
     teardown_databases,
     teardown_test_environment,
 )
 from django.urls import NoReverseMatch, reverse  # noqa: E402
+from timing import client_for, timed  # noqa: E402
 
 STUDIES = int(os.environ.get("BENCH_STUDIES", "50"))
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "300"))
 CONTRIBUTIONS = int(os.environ.get("BENCH_CONTRIBUTIONS", "20000"))
 STUDIES_PER_PARTNER = (2, 6)
-WARM_UP = int(os.environ.get("BENCH_WARM_UP", "3"))
-N = int(os.environ.get("BENCH_N", "30"))
 
 
 def log(message: str) -> None:
@@ -168,30 +164,6 @@ def build(rng: random.Random) -> dict[str, object]:
         ),
         "first_partner_study": partner_studies[first.pk][0],
     }
-
-
-def timed(client: Client, url: str) -> tuple[float, int, int]:
-    """Median milliseconds of N GETs after a warm-up, the query count, the page size."""
-    for _ in range(WARM_UP):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    query_count = len(queries)
-    assert response.status_code == 200, (url, response.status_code)
-    samples = []
-    for _ in range(N):
-        begin = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - begin) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(samples), query_count, len(response.content)
-
-
-def client_for(user: object) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def main() -> int:
