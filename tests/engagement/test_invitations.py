@@ -304,7 +304,7 @@ def _flip_last(token: str) -> str:
 
 
 def _signed(payload: object, salt: str = INVITATION_SALT) -> str:
-    return signing.dumps(payload, salt=salt)
+    return signing.Signer(salt=salt).sign_object(payload)
 
 
 TAMPERED = {
