@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 from django.http import HttpResponse
@@ -48,8 +49,9 @@ def cell(response: HttpResponse, key: str) -> str:
     return match.group(1).strip()
 
 
-def strip_tags(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+def strip_tags(markup: str) -> str:
+    """The text a reader sees: tags removed, entities such as &#x27; turned back."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
 
 
 def section(response: HttpResponse, heading_id: str) -> str:
