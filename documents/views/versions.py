@@ -4,17 +4,21 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from documents import fragments
 from documents.diffing import diff_summary, diff_versions
 from documents.forms import CommentForm, VersionForm
 from documents.models import Outcome, ThreadState, Version, VersionStatus
 from documents.selectors import (
+    ThreadView,
     assignment_of,
     drafts_for,
     previous_ready_version,
@@ -95,6 +99,39 @@ def _page_addresses(request: HttpRequest, version: Version, study_id: int) -> di
     }
 
 
+def _render_threads(
+    request: HttpRequest,
+    threads: list[ThreadView],
+    access: StudyAccess,
+    addresses: dict[str, str],
+    labels: dict[str, str],
+) -> None:
+    """Give each thread its HTML, from the fragment store when nothing it shows has changed."""
+    can_respond = access.may(Action.RESPOND)
+    token = get_token(request)
+    for view in threads:
+        key = fragments.signature(
+            view, user_id=request.user.pk, can_respond=can_respond, page=addresses
+        )
+
+        def render(view: ThreadView = view) -> str:
+            return render_to_string(
+                "documents/includes/thread.html",
+                {
+                    "view": view,
+                    "t": labels,
+                    "user": request.user,
+                    "can_respond": can_respond,
+                    "csrf_token": fragments.CSRF_PLACEHOLDER,
+                    **addresses,
+                },
+            )
+
+        html = fragments.rendered(key, render)
+        # The token is made for this request; html came from our own template.
+        view.html = mark_safe(html.replace(fragments.CSRF_PLACEHOLDER, token))  # noqa: S308
+
+
 @study_view(Action.VIEW_DOCUMENTS)
 @require_safe
 def version_detail(
@@ -130,9 +167,12 @@ def version_detail(
             if view.response is not None:
                 view.outcome_label = outcomes[view.response.outcome]
         now = timezone.now()
-        context.update(_page_addresses(request, version, access.study.pk))
+        addresses = _page_addresses(request, version, access.study.pk)
+        context.update(addresses)
+        labels = _thread_labels()
+        _render_threads(request, threads, access, addresses, labels)
         context.update(
-            t=_thread_labels(),
+            t=labels,
             document_html=mark_safe(version.html),  # noqa: S308 - sanitised when converted
             threads=threads,
             can_comment_now=access.is_team
