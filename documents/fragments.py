@@ -92,3 +92,9 @@ def rendered(key: str, render: Callable[[], str]) -> str:
         while len(_entries) > _MAX_ENTRIES:
             _entries.popitem(last=False)
     return html
+
+
+def clear() -> None:
+    """Forget every rendered thread (for measuring a first load)."""
+    with _lock:
+        _entries.clear()
