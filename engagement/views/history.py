@@ -113,6 +113,11 @@ class HistoryFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         errors = set(self.errors)
+        for name in errors & set(self.fields):
+            # Screen readers announce the field as wrong and read its message with it.
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"{self[name].id_for_label}-error"
         value = {name: (None if name in errors else data.get(name)) for name in self.fields}
         if "date_to" in errors:
             value["date_from"] = None

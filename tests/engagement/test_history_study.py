@@ -322,3 +322,16 @@ def test_the_exports_do_not_let_a_cell_run_as_a_formula(team: StudyTeam) -> None
 def test_an_unknown_export_kind_shows_the_page(team: StudyTeam) -> None:
     response = get(team, export="pdf")
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_filter_in_error_is_marked_and_points_at_its_message(team: StudyTeam) -> None:
+    from django.urls import reverse
+
+    response = client_for(team.coordinator).get(
+        reverse("study_involvement", args=[team.study.pk]),
+        {"date_from": "2026-05-01", "date_to": "2026-04-01"},
+    )
+    content = response.content.decode()
+    assert 'aria-invalid="true"' in content
+    assert 'aria-describedby="id_date_to-error"' in content
+    assert 'id="id_date_to-error"' in content
