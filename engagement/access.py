@@ -3,7 +3,9 @@
 Every view that shows or changes anything inside a study goes through
 ``study_view``. A person who is not a current member of the study gets 404, so
 a study's existence is not revealed; a member whose role does not allow the
-action gets 403.
+action gets 403. Objects inside a study (contributions, expenses, rates, partners)
+are fetched here too, only through the study the check allowed, with the
+per-object rules of who may see or change them.
 """
 
 from __future__ import annotations
@@ -16,8 +18,18 @@ from typing import Any, Concatenate, ParamSpec
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from engagement.models import Membership, Study
+from engagement.models import (
+    Contribution,
+    ContributionState,
+    ExpenseLine,
+    Membership,
+    PaymentRate,
+    Study,
+)
+from portal.accounts.models import User
 from portal.permissions import Action, Role, role_may, team_roles
 
 P = ParamSpec("P")
@@ -75,3 +87,81 @@ def study_view(
         return wrapped
 
     return decorator
+
+
+# --- objects inside a study ---------------------------------------------------------------
+
+
+def contribution_in(access: StudyAccess, contribution_id: int) -> Contribution:
+    """A contribution of this study: a partner sees only their own, the team sees all."""
+    contribution = get_object_or_404(
+        Contribution.objects.select_related("partner", "stage", "entered_by", "decided_by"),
+        pk=contribution_id,
+        study=access.study,
+    )
+    viewer = access.membership.user_id
+    own = contribution.partner_id == viewer
+    if not own and not access.may(Action.VIEW_STUDY_INVOLVEMENT):
+        raise Http404("No such contribution.")
+    # A draft is the partner's own until they submit it, unless the viewer entered it for them.
+    if (
+        not own
+        and contribution.state == ContributionState.DRAFT
+        and contribution.entered_by_id != viewer
+    ):
+        raise Http404("No such contribution.")
+    return contribution
+
+
+def sees_money(access: StudyAccess, contribution: Contribution) -> bool:
+    """Payments, expenses and receipts: the partner themself and those who pay."""
+    return contribution.partner_id == access.membership.user_id or access.may(
+        Action.MANAGE_PAYMENTS
+    )
+
+
+def is_mine(access: StudyAccess, contribution: Contribution) -> bool:
+    """The partner's own, or one the viewer entered for them."""
+    return access.membership.user_id in {contribution.partner_id, contribution.entered_by_id}
+
+
+def require_mine(access: StudyAccess, contribution: Contribution) -> None:
+    """Only the partner, or the coordinator who entered it for them, changes a contribution.
+
+    Another coordinator returns it with a reason instead: whoever approves a payment must not
+    also have set what it is for.
+    """
+    if not is_mine(access, contribution):
+        raise PermissionDenied(
+            _(
+                "Only the partner, or whoever entered it for them, can change this. Return it "
+                "with a reason instead."
+            )
+        )
+
+
+def may_change(access: StudyAccess, contribution: Contribution) -> bool:
+    """The partner or the coordinator who entered it, while it is not approved."""
+    return (
+        access.may(Action.RECORD_CONTRIBUTION)
+        and is_mine(access, contribution)
+        and not contribution.is_locked
+    )
+
+
+def expense_in(access: StudyAccess, contribution: Contribution, expense_id: int) -> ExpenseLine:
+    return get_object_or_404(ExpenseLine, pk=expense_id, contribution=contribution)
+
+
+def rate_in(access: StudyAccess, rate_id: int) -> PaymentRate:
+    return get_object_or_404(PaymentRate, pk=rate_id, policy__study=access.study)
+
+
+def partner_in(access: StudyAccess, user_id: int) -> User:
+    """A partner of this study, current or past; anyone else is a 404."""
+    partner = User.objects.filter(
+        pk=user_id, memberships__study=access.study, memberships__role=Role.PARTNER
+    ).first()
+    if partner is None:
+        raise Http404("No such partner in this study.")
+    return partner

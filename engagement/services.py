@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 from enum import Enum
@@ -14,17 +15,17 @@ from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement.involvement.services.payments import payment_policy_create
 from engagement.models import RESEARCH_CYCLE_STAGES, Invitation, Membership, Stage, Study
 from engagement.selectors import pending_invitation_for
 from portal.accounts.models import User
 from portal.accounts.services import user_owns_email
+from portal.email import PermanentMailError, TemporaryMailError, email_render, email_send_now
 from portal.permissions import Role
+from portal.rules import RuleBroken
 
 INVITATION_SALT = "engagement.invitation"
-
-
-class RuleBroken(Exception):
-    """A request that the rules refuse; the message is safe to show the person."""
+logger = logging.getLogger(__name__)
 
 
 # --- studies -----------------------------------------------------------------
@@ -43,9 +44,17 @@ def study_create(*, created_by: User, title: str, lay_summary: str, status: str)
     Membership.objects.create(
         study=study, user=created_by, role=Role.COORDINATOR, added_by=created_by
     )
-    from engagement.payments import policy_for
+    # Every study starts from the example rates, which its team then edits.
+    payment_policy_create(study=study)
+    return study
 
-    policy_for(study)  # every study starts from the example rates, which its team then edits
+
+def study_update(*, study: Study, title: str, lay_summary: str, status: str) -> Study:
+    """Change a study's title, lay summary or status."""
+    study.title = title.strip()
+    study.lay_summary = lay_summary.strip()
+    study.status = status
+    study.save()
     return study
 
 
@@ -64,6 +73,18 @@ def stage_add(*, study: Study, name: str, description: str = "") -> Stage:
             )
     except IntegrityError:
         raise RuleBroken(_("This study already has a stage with that name.")) from None
+
+
+def stage_update(*, stage: Stage, name: str, description: str = "") -> Stage:
+    """Rename a stage or change its description; names stay unique within the study."""
+    stage.name = name.strip()
+    stage.description = description.strip()
+    try:
+        with transaction.atomic():
+            stage.save()
+    except IntegrityError:
+        raise RuleBroken(_("This study already has a stage with that name.")) from None
+    return stage
 
 
 class Direction(Enum):
@@ -165,6 +186,43 @@ def _queue_send(invitation: Invitation) -> None:
 
     invitation_id = invitation.pk
     transaction.on_commit(lambda: invitation_send.delay(invitation_id))
+
+
+def invitation_email_send(*, invitation_id: int, last_try: bool = False) -> None:
+    """Email an invitation once; safe to run twice or after the invitation is gone.
+
+    A temporary mail failure releases the invitation and raises ``TemporaryMailError`` for
+    the task to try again; a permanent one (or a temporary one on the last try) is recorded
+    on the invitation, where the members page shows it.
+    """
+    claimed_at = timezone.now()
+    # Claiming the row first means a second run finds nothing to do.
+    claimed = Invitation.objects.filter(
+        pk=invitation_id,
+        sent_at__isnull=True,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(sent_at=claimed_at)
+    if not claimed:
+        return
+    invitation = Invitation.objects.select_related("study", "invited_by").get(pk=invitation_id)
+    message = email_render(
+        template="invitation",
+        to=[invitation.email],
+        context={"invitation": invitation, "accept_url": invitation_url(invitation)},
+    )
+    unclaimed = Invitation.objects.filter(pk=invitation_id, sent_at=claimed_at)
+    try:
+        email_send_now(message, last_try=last_try)
+    except TemporaryMailError:
+        unclaimed.update(sent_at=None)
+        raise
+    except PermanentMailError as error:
+        unclaimed.update(sent_at=None)
+        logger.warning("Invitation %s could not be delivered: %s", invitation_id, error)
+        Invitation.objects.filter(pk=invitation_id).update(send_error=str(error))
+        return
+    Invitation.objects.filter(pk=invitation_id).exclude(send_error="").update(send_error="")
 
 
 def _is_current_member(study_id: int, email: str) -> bool:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from engagement.views import invitations, members, stages, studies
 
@@ -45,4 +45,5 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
+    path("", include("engagement.involvement.urls")),
 ]

@@ -53,10 +53,33 @@ def message_from_dict(data: dict[str, Any]) -> EmailMultiAlternatives:
 
 def email_send_later(message: EmailMessage) -> None:
     """Queue delivery once the surrounding transaction has committed."""
-    from portal.accounts.tasks import email_deliver
+    from portal.tasks import email_deliver
 
     payload = message_to_dict(message)
     transaction.on_commit(lambda: email_deliver.delay(payload))
+
+
+class TemporaryMailError(Exception):
+    """The mail server could not take the message now; trying again later may work."""
+
+
+class PermanentMailError(Exception):
+    """The message will not be delivered (a refused address, a 5xx reply, or no more tries).
+
+    Its text is safe to show a coordinator.
+    """
+
+
+def email_send_now(message: EmailMessage, *, last_try: bool = False) -> None:
+    """Hand the message to the mail server, or say whether a later try may succeed."""
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        if is_temporary_mail_error(error) and not last_try:
+            raise TemporaryMailError(str(error)) from error
+        raise PermanentMailError(
+            f"The email could not be delivered ({error.__class__.__name__})."
+        ) from error
 
 
 def is_temporary_mail_error(error: Exception) -> bool:
@@ -70,6 +93,10 @@ def is_temporary_mail_error(error: Exception) -> bool:
     return isinstance(error, OSError)
 
 
+RETRY_FIRST_DELAY = 30
+RETRY_LONGEST_DELAY = 3600
+
+
 def retry_delay(retries: int) -> int:
     """Seconds before the next try: 30 s, 1 min, 2 min … up to an hour."""
-    return int(min(30 * 2**retries, 3600))
+    return int(min(RETRY_FIRST_DELAY * 2**retries, RETRY_LONGEST_DELAY))

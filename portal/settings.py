@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "engagement",
     "documents",
+    "portal.home",
     "portal",
     "django.contrib.admin",
     "django.contrib.auth",

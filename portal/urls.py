@@ -10,14 +10,11 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = "PPIE Portal administration"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", include("portal.home.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("profile/", profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("engagement.urls")),
     path("", include("documents.urls")),
-    path("", include("engagement.urls_contributions")),
-    path("", include("engagement.urls_payments")),
-    path("", include("engagement.urls_history")),
 ]

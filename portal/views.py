@@ -1,34 +1,8 @@
+"""Pages of the base that read no app: the health check for load balancers."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-from engagement.selectors import can_create_studies, current_memberships
-from portal.dashboard import answers_to_read, attention, reviews_waiting
-from portal.permissions import Role, team_roles
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    memberships = list(current_memberships(request.user))
-    partner_memberships = [m for m in memberships if m.role == Role.PARTNER]
-    team_memberships = [m for m in memberships if m.role in team_roles()]
-    needs = attention(team_memberships)
-    for item in needs:
-        item.membership.comments_to_answer = item.comments_open
-    return render(
-        request,
-        "dashboard.html",
-        {
-            "partner_memberships": partner_memberships,
-            "team_memberships": team_memberships,
-            "attention": [item for item in needs if item.needs_attention],
-            "reviews": list(reviews_waiting(request.user)) if partner_memberships else [],
-            "answers": answers_to_read(request.user) if memberships else [],
-            "can_create_studies": can_create_studies(request.user),
-        },
-    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

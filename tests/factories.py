@@ -7,6 +7,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from engagement.involvement.services.payments import payment_policy_create
 from engagement.models import Invitation, Membership, Stage, Study, StudyStatus
 from portal.accounts.models import Profile, User
 from portal.permissions import Role
@@ -35,10 +36,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 class StudyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Study
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Study {n}")
     lay_summary = "A study about living well."
     status = StudyStatus.ACTIVE
+
+    @factory.post_generation
+    def payment_policy(obj: Study, create: bool, extracted: object, **kwargs: object) -> None:
+        # As study_create does: every study has a payment policy from the start.
+        if create:
+            payment_policy_create(study=obj)
 
 
 class StageFactory(factory.django.DjangoModelFactory):

@@ -29,9 +29,13 @@ from documents.models import (
     ReviewRound,
     Version,
 )
-from engagement.contributions import contribution_save, contribution_submit, expense_add
+from engagement.involvement.selectors import policy_for
+from engagement.involvement.services.contributions import (
+    contribution_save,
+    contribution_submit,
+    expense_add,
+)
 from engagement.models import Invitation, Membership, Stage, Study
-from engagement.payments import policy_for
 from engagement.services import invitation_token
 from portal.accounts.models import User
 from portal.permissions import Action, Role, role_may

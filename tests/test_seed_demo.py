@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from engagement.models import Membership, Study
 from portal.accounts.models import User
-from portal.management.commands.seed_demo import DEMO_PASSWORD
+from portal.home.management.commands.seed_demo import DEMO_PASSWORD
 from portal.permissions import Role
 
 

@@ -25,8 +25,8 @@ from documents.models import (
 )
 from documents.selectors import current_assignment
 from documents.services.rounds import assignment_start
-from engagement.services import RuleBroken
 from portal.accounts.models import User
+from portal.rules import RuleBroken
 
 MAX_BODY = 10_000
 NEW_COMMENT_KEY = "comment"

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import Comment, Outcome, Response, ThreadState, Version, VersionStatus
-from engagement.services import RuleBroken
 from portal.accounts.models import User
+from portal.rules import RuleBroken
 
 
 @transaction.atomic

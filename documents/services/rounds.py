@@ -18,11 +18,11 @@ from documents.models import (
     Version,
     VersionStatus,
 )
-from engagement.contributions import contribution_propose
+from engagement.involvement.services.contributions import contribution_propose
 from engagement.models import Contribution, Membership, Stage
-from engagement.services import RuleBroken
 from portal.accounts.models import User
 from portal.permissions import Role
+from portal.rules import RuleBroken
 
 
 def round_is_open(review_round: ReviewRound, now: dt.datetime | None = None) -> bool:

@@ -28,8 +28,8 @@ from documents.models import (
 )
 from documents.rendition import page_html
 from engagement.models import Stage, Study
-from engagement.services import RuleBroken
 from portal.accounts.models import User
+from portal.rules import RuleBroken
 
 logger = logging.getLogger(__name__)
 

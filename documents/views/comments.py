@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,14 +10,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from documents.access import comment_in, own_comment, version_in
 from documents.forms import EditForm, ReopenForm, ReplyForm, ResponseForm
 from documents.models import Comment, Version, VersionStatus
 from documents.services import comments as comment_services
 from documents.services.responses import response_save
-from documents.views.lookups import comment_in, version_in
 from engagement.access import StudyAccess, study_view
-from engagement.services import RuleBroken
 from portal.permissions import Action
+from portal.rules import RuleBroken
 
 
 def _version_page(version: Version, study_id: int, anchor: str = "") -> str:
@@ -38,13 +37,6 @@ def _back(request: HttpRequest, comment: Comment, study_id: int) -> HttpResponse
     ):
         return redirect(f"{target.split('#')[0]}#thread-{thread.pk}")
     return redirect(_version_page(comment.version, study_id, f"thread-{thread.pk}"))
-
-
-def _own(access: StudyAccess, comment: Comment) -> Comment:
-    """Editing, withdrawing, confirming and reopening belong to the comment's author."""
-    if comment.author_id != access.membership.user_id:
-        raise PermissionDenied(_("Only the person who wrote this comment can do that."))
-    return comment
 
 
 # Real selectors are a few hundred characters; anything far larger is not from our page.
@@ -148,7 +140,7 @@ def comment_reply(request: HttpRequest, access: StudyAccess, comment_id: int) ->
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
 def comment_edit(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
-    comment = _own(access, comment_in(access, comment_id))
+    comment = own_comment(access, comment_in(access, comment_id))
     form = EditForm(
         request.POST if request.method == "POST" else None, initial={"body": comment.body}
     )
@@ -172,7 +164,7 @@ def comment_edit(request: HttpRequest, access: StudyAccess, comment_id: int) -> 
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
 def comment_withdraw(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
-    comment = _own(access, comment_in(access, comment_id))
+    comment = own_comment(access, comment_in(access, comment_id))
     if request.method == "POST":
         try:
             comment_services.comment_withdraw(comment=comment, author=request.user)
@@ -256,7 +248,7 @@ def comment_resolve(request: HttpRequest, access: StudyAccess, comment_id: int) 
 @study_view(Action.COMMENT)
 @require_POST
 def comment_confirm(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
-    thread = _own(access, comment_in(access, comment_id))
+    thread = own_comment(access, comment_in(access, comment_id))
     try:
         comment_services.thread_confirm(thread=thread, by=request.user)
     except RuleBroken as refusal:
@@ -269,7 +261,7 @@ def comment_confirm(request: HttpRequest, access: StudyAccess, comment_id: int) 
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
 def comment_reopen(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
-    thread = _own(access, comment_in(access, comment_id))
+    thread = own_comment(access, comment_in(access, comment_id))
     form = ReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

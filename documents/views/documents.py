@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from documents.access import document_in
 from documents.forms import DocumentForm
 from documents.selectors import latest_version, study_documents
 from documents.services.versions import document_create, upload_check
-from documents.views.lookups import document_in
 from engagement.access import StudyAccess, study_view
-from engagement.services import RuleBroken
 from portal.permissions import Action
+from portal.rules import RuleBroken
 
 
 @study_view(Action.VIEW_DOCUMENTS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,17 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from documents.access import document_in, version_in
 from documents.models import Outcome, ThreadState
 from documents.selectors import ThreadView, document_threads, version_threads
-from documents.views.lookups import document_in, version_in
 from engagement.access import StudyAccess, study_view
 from portal.accounts.models import Acknowledgement
 from portal.permissions import Action
-from portal.spreadsheets import safe_cell
-
-
-def _cell(value: object) -> str:
-    return safe_cell("" if value is None else str(value))
+from portal.spreadsheets import SheetFormat, spreadsheet_response
 
 
 def _author_name(view: ThreadView) -> str:
@@ -66,46 +61,44 @@ def you_said_we_did(request: HttpRequest, access: StudyAccess, document_id: int)
     )
 
 
+YOU_SAID_HEADERS = [
+    "Version",
+    "Passage",
+    "Comment",
+    "By",
+    "Date",
+    "State",
+    "Outcome",
+    "What we did",
+    "Why not",
+    "Changed in version",
+]
+
+
 def _csv(title: str, views: list[ThreadView]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="you-said-we-did-{stamp}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read it as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "Version",
-            "Passage",
-            "Comment",
-            "By",
-            "Date",
-            "State",
-            "Outcome",
-            "What we did",
-            "Why not",
-            "Changed in version",
-        ]
-    )
+    rows = []
     for view in views:
         answer = view.response
-        writer.writerow(
+        rows.append(
             [
-                _cell(value)
-                for value in (
-                    view.thread.version.number,
-                    view.thread.quote,
-                    "(withdrawn)" if view.thread.withdrawn_at else view.thread.body,
-                    _author_name(view),
-                    timezone.localtime(view.thread.created_at).strftime("%Y-%m-%d"),
-                    view.thread.get_state_display(),
-                    answer.get_outcome_display() if answer else "",
-                    answer.body if answer else "",
-                    answer.reason if answer else "",
-                    answer.changed_in.number if answer and answer.changed_in else "",
-                )
+                view.thread.version.number,
+                view.thread.quote,
+                "(withdrawn)" if view.thread.withdrawn_at else view.thread.body,
+                _author_name(view),
+                timezone.localtime(view.thread.created_at).date(),
+                view.thread.get_state_display(),
+                answer.get_outcome_display() if answer else "",
+                answer.body if answer else "",
+                answer.reason if answer else "",
+                answer.changed_in.number if answer and answer.changed_in else "",
             ]
         )
-    return response
+    return spreadsheet_response(
+        headers=YOU_SAID_HEADERS,
+        rows=rows,
+        file_format=SheetFormat.CSV,
+        filename=f"you-said-we-did-{timezone.localdate().isoformat()}",
+    )
 
 
 @study_view(Action.VIEW_DOCUMENTS)

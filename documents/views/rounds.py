@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from documents.access import round_in, version_in
 from documents.forms import ExtendForm, FinishForm, RoundForm
 from documents.services.rounds import assignment_finish, assignment_for, round_extend, round_open
-from documents.views.lookups import round_in, version_in
 from documents.views.versions import version_url_kwargs
 from engagement.access import StudyAccess, study_view
-from engagement.services import RuleBroken
 from portal.accounts.models import User
 from portal.permissions import Action, Role
+from portal.rules import RuleBroken
 
 
 @study_view(Action.MANAGE_ROUNDS)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from documents import fragments
+from documents.access import document_in, version_in
 from documents.diffing import diff_summary, diff_versions
 from documents.forms import CommentForm, VersionForm
 from documents.models import Outcome, ThreadState, Version, VersionStatus
@@ -28,10 +29,9 @@ from documents.selectors import (
 from documents.services.comments import NEW_COMMENT_KEY, reply_key
 from documents.services.rounds import round_is_open
 from documents.services.versions import upload_check, version_add, version_blocks
-from documents.views.lookups import document_in, version_in
 from engagement.access import StudyAccess, study_view
-from engagement.services import RuleBroken
 from portal.permissions import Action
+from portal.rules import RuleBroken
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

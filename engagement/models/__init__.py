@@ -1,4 +1,4 @@
-from engagement.models.involvement import (
+from engagement.models.contributions import (
     ActivityType,
     Contribution,
     ContributionState,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from engagement.models.studies import Study
+from portal.formatting import money
 
 
 class RateKind(models.TextChoices):
@@ -69,4 +70,4 @@ class PaymentRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} £{self.amount} from {self.effective_from}"
+        return f"{self.get_kind_display()} {money(self.amount)} from {self.effective_from}"

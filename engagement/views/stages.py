@@ -10,8 +10,9 @@ from engagement.access import StudyAccess, study_view
 from engagement.forms import StageForm
 from engagement.models import Stage
 from engagement.selectors import study_stages
-from engagement.services import Direction, RuleBroken, stage_add, stage_delete, stage_move
+from engagement.services import Direction, stage_add, stage_delete, stage_move, stage_update
 from portal.permissions import Action
+from portal.rules import RuleBroken
 
 
 def _stage(access: StudyAccess, stage_id: int) -> Stage:
@@ -48,9 +49,13 @@ def stage_edit(request: HttpRequest, access: StudyAccess, stage_id: int) -> Http
         request.POST if request.method == "POST" else None, instance=stage, study=access.study
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Stage saved."))
-        return redirect("stage_list", study_id=access.study.pk)
+        try:
+            stage_update(stage=stage, **form.cleaned_data)
+        except RuleBroken as refusal:
+            form.add_error("name", str(refusal))
+        else:
+            messages.success(request, _("Stage saved."))
+            return redirect("stage_list", study_id=access.study.pk)
     return render(
         request,
         "engagement/stage_form.html",

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from engagement.access import StudyAccess, study_view
 from engagement.forms import StudyForm
 from engagement.selectors import can_create_studies, study_stages
-from engagement.services import study_create
+from engagement.services import study_create, study_update
 from portal.permissions import Action
 
 
@@ -51,7 +51,7 @@ def study_detail(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 def study_edit(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     form = StudyForm(request.POST if request.method == "POST" else None, instance=access.study)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        study_update(study=access.study, **form.cleaned_data)
         messages.success(request, _("Study details saved."))
         return redirect("study_detail", study_id=access.study.pk)
     return render(request, "engagement/study_form.html", {"form": form, "study": access.study})

@@ -56,14 +56,6 @@ class ProfileForm(forms.ModelForm):
             self.add_error("phone", _("Enter a phone number so we can call or text you."))
         return data
 
-    def save(self, commit: bool = True) -> Profile:
-        profile = super().save(commit=False)
-        profile.user.display_name = self.cleaned_data["display_name"].strip()
-        if commit:
-            profile.user.save(update_fields=["display_name"])
-            profile.save()
-        return profile
-
 
 class AccountFromInvitationForm(forms.Form):
     display_name = forms.CharField(

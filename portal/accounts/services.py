@@ -27,6 +27,34 @@ def profile_for(user: User) -> Profile:
     return profile
 
 
+PROFILE_FIELDS = (
+    "preferred_name",
+    "pronouns",
+    "accessibility_needs",
+    "contact_method",
+    "phone",
+    "email_reminders",
+    "acknowledgement",
+    "payment_preference",
+    "payment_reduced_percent",
+)
+
+
+@transaction.atomic
+def profile_update(*, profile: Profile, display_name: str, **fields: object) -> Profile:
+    """Change a person's name and profile; only the profile's own fields are taken."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not profile fields: {sorted(unknown)}")
+    user = profile.user
+    user.display_name = display_name.strip()
+    user.save(update_fields=["display_name"])
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save()
+    return profile
+
+
 def user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
 

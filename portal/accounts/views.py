@@ -8,17 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.forms import ProfileForm
-from portal.accounts.services import profile_for
+from portal.accounts.services import profile_for, profile_update
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(
-        request.POST if request.method == "POST" else None, instance=profile_for(request.user)
-    )
+    profile = profile_for(request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        profile_update(profile=profile, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

@@ -10,7 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from engagement.contributions import contribution_return, contribution_save, expense_add
+from engagement.involvement.services.contributions import (
+    contribution_return,
+    contribution_save,
+    expense_add,
+)
 from engagement.models import Contribution, ContributionState, Study
 from engagement.services import study_create
 from portal.accounts.models import User

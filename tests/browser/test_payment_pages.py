@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from engagement.contributions import (
+from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_save,
     contribution_submit,

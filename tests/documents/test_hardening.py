@@ -24,8 +24,8 @@ from documents.services.comments import comment_create
 from documents.services.responses import response_save
 from documents.services.rounds import assignment_finish, round_open
 from documents.services.versions import versions_fail_stuck
-from engagement.services import RuleBroken
 from portal.permissions import Role
+from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import (
     block_id_of,

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from documents.models import Comment, Outcome, Response, ThreadState, Version
 from documents.services.responses import response_save
-from engagement.services import RuleBroken
 from portal.accounts.models import User
+from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version, thread
 from tests.factories import MembershipFactory

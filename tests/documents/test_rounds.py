@@ -13,7 +13,7 @@ from django.utils import timezone
 from documents.models import Assignment, AssignmentState, ReviewRound, Version
 from documents.services.rounds import round_open
 from engagement.models import Membership
-from engagement.services import RuleBroken
+from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version
 from tests.factories import MembershipFactory

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.contributions import (
+from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_return,
     contribution_save,
@@ -20,10 +20,10 @@ from engagement.contributions import (
     expense_add,
 )
 from engagement.models import Contribution, ContributionState
-from engagement.services import RuleBroken
 from portal.accounts.models import User
 from portal.accounts.services import profile_for
 from portal.permissions import Role
+from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.engagement.pages import messages_of, page_text, shows
 from tests.factories import MembershipFactory

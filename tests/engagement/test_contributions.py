@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.contributions import (
+from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_return,
     contribution_save,
@@ -375,12 +375,12 @@ def test_a_partner_changing_a_submitted_contribution_takes_it_back_to_draft(
 
 
 def test_a_researcher_sees_the_work_but_not_the_money(team: StudyTeam) -> None:
-    from engagement.contributions import expense_add
+    from engagement.involvement.services.contributions import expense_add
 
     contribution = recorded(team)
     expense_add(contribution=contribution, expense_type="care", amount="12.00")
-    from engagement.contributions import contribution_submit
-    from engagement.payments import policy_for
+    from engagement.involvement.selectors import policy_for
+    from engagement.involvement.services.contributions import contribution_submit
 
     policy_for(team.study).__class__.objects.filter(study=team.study).update(
         receipts_required=False

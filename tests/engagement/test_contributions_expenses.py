@@ -12,9 +12,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from engagement.contributions import contribution_submit, expense_add
+from engagement.involvement.selectors import policy_for
+from engagement.involvement.services.contributions import contribution_submit, expense_add
 from engagement.models import Contribution, ContributionState, ExpenseLine, PaymentPolicy
-from engagement.payments import policy_for
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.engagement.pages import messages_of, page_text, shows

@@ -13,7 +13,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.contributions import contribution_approve, contribution_mark_paid
+from engagement.involvement.services.contributions import (
+    contribution_approve,
+    contribution_mark_paid,
+)
 from engagement.models import Contribution
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
@@ -155,14 +158,14 @@ def test_csv_download_holds_what_is_filtered_and_defuses_formulas(team: StudyTea
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="your-involvement-')
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 1
     assert rows[0]["What you did"] == '\'=HYPERLINK("http://evil.example")'
     assert rows[0]["Study"] == team.study.title
     assert rows[0]["Hours"] == "1.5"
 
     everything = client_for(team.partner).get(URL, {"download": "csv"})
-    rows = list(csv.DictReader(io.StringIO(everything.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(everything.content.decode("utf-8-sig"))))
     assert {row["What you did"] for row in rows} == {
         '\'=HYPERLINK("http://evil.example")',
         "'@SUM(A1)",

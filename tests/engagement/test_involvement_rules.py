@@ -9,16 +9,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.contributions import (
+from engagement.involvement.selectors import policy_for
+from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_mark_paid,
     contribution_save,
 )
+from engagement.involvement.services.payments import payment_for_time
 from engagement.models import ContributionState
-from engagement.payments import payment_for_time, policy_for
-from engagement.services import RuleBroken
 from portal.accounts.services import profile_for
 from portal.permissions import Role
+from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.factories import MembershipFactory
 

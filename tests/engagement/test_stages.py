@@ -7,8 +7,9 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 
 from engagement.models import Stage
-from engagement.services import RuleBroken, stage_delete
+from engagement.services import stage_delete
 from portal.permissions import Role
+from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.engagement.pages import messages_of, shows
 from tests.factories import MembershipFactory, StageFactory
@@ -287,7 +288,8 @@ def test_a_second_coordinator_manages_stages_too(team: StudyTeam) -> None:
 
 
 def test_the_database_refuses_a_stage_name_that_differs_only_in_case(team):
-    from engagement.services import RuleBroken, stage_add
+    from engagement.services import stage_add
+    from portal.rules import RuleBroken
 
     existing = team.stage.name
     with pytest.raises(RuleBroken, match="already has a stage with that name"):

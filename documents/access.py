@@ -1,9 +1,15 @@
-"""Objects inside a study, fetched only through the study the access check has allowed."""
+"""Objects inside a study, fetched only through the study the access check has allowed.
+
+The study itself is checked by `engagement.access.study_view`; here are the documents,
+versions, comments and rounds inside it, and who may see or change each.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from documents.models import Comment, Document, ReviewRound, Version, Visibility
 from documents.selectors import hidden_by_independent_review
@@ -52,3 +58,10 @@ def round_in(access: StudyAccess, round_id: int) -> ReviewRound:
         pk=round_id,
         version__document__study=access.study,
     )
+
+
+def own_comment(access: StudyAccess, comment: Comment) -> Comment:
+    """Editing, withdrawing, confirming and reopening belong to the comment's author."""
+    if comment.author_id != access.membership.user_id:
+        raise PermissionDenied(_("Only the person who wrote this comment can do that."))
+    return comment

@@ -1,4 +1,5 @@
-"""Reads for involvement history: a study's stage × partner table, a partner across studies.
+"""Reads for involvement: history (a study's stage × partner table, a partner across
+studies), a person's own involvement, approvals, payments and the finance export.
 
 Everything here aggregates in SQL and returns at most one page of rows, so the number of
 queries and the rows read do not grow with the number of contributions.
@@ -10,23 +11,30 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from engagement.involvement.wording import preference_label
 from engagement.models import (
     ActivityType,
     Contribution,
     ContributionState,
     Membership,
+    PaymentPolicy,
+    PaymentRate,
+    RateKind,
     Stage,
     Study,
 )
-from portal.accounts.models import User
+from portal.accounts.models import PaymentPreference, User
+from portal.formatting import hours, hours_text, money_amount
 from portal.permissions import Role, team_roles
 
 # Drafts are the partner's own until they submit them; history shows the rest.
@@ -38,13 +46,6 @@ HISTORY_STATES: tuple[str, ...] = (
 )
 # The chart shows at most this many months, the latest ones.
 CHART_MONTHS = 24
-
-
-def hours_text(minutes: int | None) -> str:
-    """Minutes as hours for people: 90 -> "1.5", 60 -> "1", 20 -> "0.33"."""
-    value = Decimal(minutes or 0) / Decimal(60)
-    text = f"{value.quantize(Decimal('0.01'))}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -278,11 +279,6 @@ def monthly_by_stage(
 # --- one partner across studies -------------------------------------------------------------
 
 
-def is_study_partner(*, study: Study, user_id: int) -> bool:
-    """Whether the person is or was a partner of the study."""
-    return Membership.objects.filter(study=study, user_id=user_id, role=Role.PARTNER).exists()
-
-
 def team_study_ids(viewer: User) -> list[int]:
     """The studies where the viewer is currently a researcher or coordinator."""
     return list(
@@ -290,6 +286,16 @@ def team_study_ids(viewer: User) -> list[int]:
         .order_by("study_id")
         .values_list("study_id", flat=True)
         .distinct()
+    )
+
+
+def partner_study_choices(*, partner_id: int, study_ids: list[int]) -> list[tuple[int, str]]:
+    """The partner's studies among the viewer's, as (id, title) for a filter."""
+    return list(
+        Study.objects.filter(pk__in=study_ids, contributions__partner_id=partner_id)
+        .distinct()
+        .order_by("title", "pk")
+        .values_list("pk", "title")
     )
 
 
@@ -409,9 +415,299 @@ def export_rows(queryset: QuerySet[Contribution]) -> Iterator[tuple[object, ...]
             partner,
             str(activity.get(kind, kind)),
             minutes,
-            round(minutes / 60, 2),
+            hours(minutes),
             str(state.get(current, current)),
             _("Yes") if proxy else _("No"),
             did,
             changed,
         )
+
+
+# --- a person's own involvement --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnInvolvementScope:
+    """What "Your involvement" can be filtered by: the person's studies and their stages."""
+
+    memberships: list[Membership]
+    current_study_ids: set[int]
+    studies: QuerySet[Study]
+    stage_names: list[str]
+
+
+def own_involvement_scope(user: User) -> OwnInvolvementScope:
+    """The person's current memberships, and every study they are in or contributed to."""
+    memberships = list(
+        Membership.objects.filter(user=user, left_on__isnull=True)
+        .select_related("study")
+        .order_by("study__title", "study_id")
+    )
+    current_ids = {m.study_id for m in memberships}
+    # Two indexed lookups rather than an OR across a join over every contribution.
+    study_ids = current_ids | set(
+        Contribution.objects.filter(partner=user).values_list("study_id", flat=True).distinct()
+    )
+    stage_names = sorted(
+        set(Stage.objects.filter(study_id__in=study_ids).values_list("name", flat=True)),
+        key=str.lower,
+    )
+    return OwnInvolvementScope(
+        memberships=memberships,
+        current_study_ids=current_ids,
+        studies=Study.objects.filter(pk__in=study_ids).order_by("title", "id"),
+        stage_names=stage_names,
+    )
+
+
+def current_partners(study: Study) -> QuerySet[User]:
+    """The study's current partners, by name: those a coordinator may record involvement for."""
+    return User.objects.filter(
+        memberships__study=study,
+        memberships__role=Role.PARTNER,
+        memberships__left_on__isnull=True,
+    ).order_by("display_name", "id")
+
+
+def own_contributions(user: User) -> QuerySet[Contribution]:
+    """A person's own contributions in every study, with what their pages show."""
+    return Contribution.objects.filter(partner=user).select_related(
+        "study", "stage", "entered_by", "partner"
+    )
+
+
+def own_filtered(queryset: QuerySet[Contribution], data: dict[str, Any]) -> QuerySet[Contribution]:
+    """Only what the filters of "Your involvement" let through."""
+    if data.get("date_from"):
+        queryset = queryset.filter(activity_date__gte=data["date_from"])
+    if data.get("date_to"):
+        queryset = queryset.filter(activity_date__lte=data["date_to"])
+    if data.get("study"):
+        queryset = queryset.filter(study=data["study"])
+    if data.get("stage"):
+        queryset = queryset.filter(stage__name__iexact=data["stage"])
+    if data.get("activity"):
+        queryset = queryset.filter(activity_type=data["activity"])
+    if data.get("state"):
+        queryset = queryset.filter(state=data["state"])
+    return queryset
+
+
+def involvement_totals(queryset: QuerySet[Contribution]) -> dict[str, Any]:
+    """Hours, activities and payments of what is filtered, in one query."""
+    totals = queryset.aggregate(
+        activities=Count("id"),
+        minutes=Sum("minutes"),
+        due=Sum("payment_due", filter=Q(state=ContributionState.APPROVED)),
+        paid=Sum("payment_due", filter=Q(state=ContributionState.PAID)),
+    )
+    totals["hours"] = hours(totals["minutes"] or 0)
+    totals["due"] = totals["due"] or Decimal("0.00")
+    totals["paid"] = totals["paid"] or Decimal("0.00")
+    return totals
+
+
+def involvement_group_totals(queryset: QuerySet[Contribution]) -> list[dict[str, Any]]:
+    """The same totals for each study and stage, in one query."""
+    rows = (
+        queryset.order_by()
+        .values("study_id", "study__title", "stage__position", "stage_id", "stage__name")
+        .annotate(
+            activities=Count("id"),
+            minutes=Sum("minutes"),
+            due=Sum("payment_due", filter=Q(state=ContributionState.APPROVED)),
+            paid=Sum("payment_due", filter=Q(state=ContributionState.PAID)),
+        )
+        .order_by("study__title", "study_id", "stage__position", "stage_id")
+    )
+    return [{**row, "hours": hours(row["minutes"] or 0)} for row in rows]
+
+
+# --- approvals and payments -----------------------------------------------------------------
+
+
+def policy_for(study: Study) -> PaymentPolicy:
+    """The study's payment policy; every study has one from the day it is created."""
+    return PaymentPolicy.objects.get(study=study)
+
+
+def rate_in_force(policy: PaymentPolicy, kind: str, on: dt.date) -> PaymentRate | None:
+    """The rate of that kind in force on the date: the latest one that took effect by then."""
+    return (
+        PaymentRate.objects.filter(policy=policy, kind=kind, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def with_expenses_total(contributions: QuerySet[Contribution]) -> QuerySet[Contribution]:
+    """Contributions with their partner, stage and proxy, and the sum of their expenses."""
+    return contributions.select_related("partner", "stage", "entered_by").annotate(
+        expenses_total=Sum("expenses__amount")
+    )
+
+
+def contributions_waiting(study: Study) -> list[Contribution]:
+    """What waits for approval in the study, the longest waiting first."""
+    return list(
+        with_expenses_total(
+            Contribution.objects.filter(study=study, state=ContributionState.SUBMITTED)
+        ).order_by("submitted_at", "id")
+    )
+
+
+def contributions_chosen(study: Study, ids: Iterable[int]) -> list[Contribution]:
+    """The study's contributions among those ids, in the order they were submitted."""
+    return list(
+        Contribution.objects.filter(study=study, pk__in=list(ids))
+        .select_related("partner")
+        .order_by("submitted_at", "id")
+    )
+
+
+def payments_due(study: Study) -> list[Contribution]:
+    """Approved contributions whose time is still to be paid, oldest activity first."""
+    return list(
+        with_expenses_total(
+            Contribution.objects.filter(study=study, state=ContributionState.APPROVED)
+        ).order_by("activity_date", "id")
+    )
+
+
+def reimbursements_due(study: Study) -> list[Contribution]:
+    """Approved or paid contributions whose expenses are still to be reimbursed."""
+    return list(
+        with_expenses_total(
+            Contribution.objects.filter(
+                study=study,
+                state__in=[ContributionState.APPROVED, ContributionState.PAID],
+                expenses_paid_on__isnull=True,
+            )
+        )
+        .filter(expenses_total__gt=0)
+        .order_by("activity_date", "id")
+    )
+
+
+def payments_made(study: Study, last: int) -> list[Contribution]:
+    """The latest paid contributions, newest payment first."""
+    return list(
+        with_expenses_total(
+            Contribution.objects.filter(study=study, state=ContributionState.PAID)
+        ).order_by("-paid_on", "-id")[:last]
+    )
+
+
+def rate_is_used(rate: PaymentRate) -> bool:
+    """Whether an approved contribution was paid at this rate."""
+    return Contribution.objects.filter(rate=rate).exists()
+
+
+def policy_rates(policy: PaymentPolicy) -> list[PaymentRate]:
+    """The policy's rates by kind, newest first, each marked in force, used or future."""
+    today = timezone.localdate()
+    in_force = {
+        rate.pk
+        for kind in RateKind.values
+        if (rate := rate_in_force(policy, kind, today)) is not None
+    }
+    used = set(Contribution.objects.filter(rate__policy=policy).values_list("rate_id", flat=True))
+    rates = list(policy.rates.order_by("kind", "-effective_from"))
+    order = list(RateKind.values)
+    rates.sort(key=lambda rate: (order.index(rate.kind), -rate.effective_from.toordinal()))
+    for rate in rates:
+        rate.in_force = rate.pk in in_force  # type: ignore[attr-defined]
+        rate.used = rate.pk in used  # type: ignore[attr-defined]
+        rate.future = rate.effective_from > today  # type: ignore[attr-defined]
+    return rates
+
+
+# --- the finance export ----------------------------------------------------------------------
+
+FINANCE_HEADERS = [
+    "Partner",
+    "Email",
+    "Payment preference",
+    "Method",
+    "Stage",
+    "Activity",
+    "Date",
+    "Hours",
+    "Rate",
+    "Amount due (£)",
+    "State",
+    "Paid on",
+    "Payment reference",
+    "Expenses total (£)",
+    "Expenses paid on",
+    "Expenses reference",
+]
+
+
+def _method(preference: str) -> str:
+    if preference == PaymentPreference.DECLINE:
+        return "None (declined)"
+    if preference == PaymentPreference.VOUCHERS:
+        return "Vouchers"
+    return "Bank transfer"
+
+
+def finance_rows(
+    study: Study, start: dt.date, end: dt.date, basis: str = "activity"
+) -> list[list[Any]]:
+    """One row per approved or paid contribution in the period.
+
+    By activity date for a funder; by payment date (of the time or of the expenses) for
+    finance closing a month.
+    """
+    in_period = (
+        Q(paid_on__range=(start, end)) | Q(expenses_paid_on__range=(start, end))
+        if basis == "paid"
+        else Q(activity_date__range=(start, end))
+    )
+    contributions = (
+        with_expenses_total(
+            Contribution.objects.filter(
+                in_period,
+                study=study,
+                state__in=[ContributionState.APPROVED, ContributionState.PAID],
+            )
+        )
+        .select_related("rate")
+        .order_by("activity_date", "id")
+    )
+    return [
+        [
+            c.partner.display_name,
+            c.partner.email,
+            preference_label(c.payment_preference),
+            _method(c.payment_preference),
+            c.stage.name,
+            c.get_activity_type_display(),
+            c.activity_date,
+            hours(c.minutes),
+            str(c.rate) if c.rate else "",
+            money_amount(c.payment_due),
+            c.get_state_display(),
+            c.paid_on,
+            c.payment_reference,
+            money_amount(c.expenses_total),  # type: ignore[attr-defined]
+            c.expenses_paid_on,
+            c.expenses_reference,
+        ]
+        for c in contributions
+    ]
+
+
+def finance_totals_row(rows: list[list[Any]]) -> list[Any]:
+    """The last row: how many contributions, and the hours, pay and expenses in all."""
+
+    def total(index: int) -> Decimal:
+        return sum((row[index] for row in rows), Decimal("0.00"))
+
+    row: list[Any] = [""] * len(FINANCE_HEADERS)
+    row[0] = f"Total ({len(rows)} contributions)"
+    row[7] = total(7)
+    row[9] = total(9)
+    row[13] = total(13)
+    return row

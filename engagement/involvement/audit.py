@@ -1,4 +1,9 @@
-"""The coordinator's approval queue, returning with a reason, and a contribution's audit trail."""
+"""The audit trail of contributions, expenses and payment policies, as people read it.
+
+Every change is kept by django-simple-history; this turns those records into events
+("Contribution changed", by whom, when) with each changed field's label and its value
+before and after, names looked up once per page.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
-from django.db.models import QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from engagement.access import StudyAccess, study_view
-from engagement.contributions import (
-    contribution_approve,
-    contribution_return,
-    contributions_approve_many,
-)
-from engagement.forms_payments import ReturnForm
-from engagement.lookups import contribution_in
+from engagement.involvement.wording import preference_label
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -33,162 +25,13 @@ from engagement.models import (
     ExpenseLine,
     ExpenseType,
     ImpactStandard,
+    PaymentPolicy,
     PaymentRate,
     RateKind,
     Stage,
 )
-from engagement.services import RuleBroken
-from portal.accounts.models import PaymentPreference, User
-from portal.permissions import Action
-
-# --- small words shared with the payment pages ------------------------------------------
-
-
-def duration(minutes: int) -> str:
-    """Time spent as people say it: "1 hour 30 minutes"."""
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours})
-    if rest or not hours:
-        parts.append(ngettext("%(n)s minute", "%(n)s minutes", rest) % {"n": rest})
-    return " ".join(parts)
-
-
-def preference_label(value: str) -> str:
-    if value in PaymentPreference.values:
-        return str(PaymentPreference(value).label)
-    return _("Not recorded")
-
-
-def with_expenses_total(contributions: QuerySet[Contribution]) -> QuerySet[Contribution]:
-    return contributions.select_related("partner", "stage", "entered_by").annotate(
-        expenses_total=Sum("expenses__amount")
-    )
-
-
-def describe(contribution: Contribution) -> str:
-    return _("%(activity)s by %(partner)s on %(date)s") % {
-        "activity": contribution.get_activity_type_display(),
-        "partner": contribution.partner.display_name,
-        "date": date_format(contribution.activity_date, "j F Y"),
-    }
-
-
-# --- the queue ----------------------------------------------------------------------------
-
-
-def waiting(access: StudyAccess) -> list[Contribution]:
-    rows = list(
-        with_expenses_total(
-            Contribution.objects.filter(study=access.study, state=ContributionState.SUBMITTED)
-        ).order_by("submitted_at", "id")
-    )
-    for row in rows:
-        row.duration = duration(row.minutes)  # type: ignore[attr-defined]
-        row.is_own = row.partner_id == access.membership.user_id  # type: ignore[attr-defined]
-    return rows
-
-
-def _is_id(value: str) -> bool:
-    """A database id as a form sends it: plain ASCII digits, small enough for the database."""
-    return value.isascii() and value.isdigit() and 0 < len(value) <= 18
-
-
-@study_view(Action.APPROVE_CONTRIBUTIONS)
-@require_http_methods(["GET", "POST"])
-def approval_queue(request: HttpRequest, access: StudyAccess) -> HttpResponse:
-    if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
-        chosen = list(
-            Contribution.objects.filter(study=access.study, pk__in=ids)
-            .select_related("partner")
-            .order_by("submitted_at", "id")
-        )
-        if not chosen:
-            messages.error(request, _("Choose at least one contribution to approve."))
-            return redirect("approval_queue", study_id=access.study.pk)
-        approved, refused = contributions_approve_many(contributions=chosen, by=request.user)
-        if approved:
-            messages.success(
-                request,
-                ngettext(
-                    "Approved: %(list)s.", "Approved %(n)s contributions: %(list)s.", len(approved)
-                )
-                % {"n": len(approved), "list": "; ".join(describe(c) for c in approved)},
-            )
-        for contribution, reason in refused:
-            messages.error(
-                request,
-                _("Not approved: %(what)s. %(reason)s")
-                % {"what": describe(contribution), "reason": reason},
-            )
-        return redirect("approval_queue", study_id=access.study.pk)
-    return render(
-        request,
-        "engagement/payments/approval_queue.html",
-        {"study": access.study, "contributions": waiting(access)},
-    )
-
-
-@study_view(Action.APPROVE_CONTRIBUTIONS)
-@require_POST
-def contribution_approve_view(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
-) -> HttpResponse:
-    contribution = contribution_in(access, contribution_id)
-    try:
-        contribution = contribution_approve(contribution=contribution, by=request.user)
-    except RuleBroken as refusal:
-        messages.error(
-            request,
-            _("Not approved: %(what)s. %(reason)s")
-            % {"what": describe(contribution), "reason": refusal},
-        )
-    else:
-        messages.success(
-            request,
-            _("Approved: %(what)s. Payment due: £%(due)s.")
-            % {"what": describe(contribution), "due": contribution.payment_due},
-        )
-    return redirect("approval_queue", study_id=access.study.pk)
-
-
-@study_view(Action.APPROVE_CONTRIBUTIONS)
-@require_http_methods(["GET", "POST"])
-def contribution_return_view(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
-) -> HttpResponse:
-    contribution = contribution_in(access, contribution_id)
-    form = ReturnForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contribution_return(
-                contribution=contribution, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except RuleBroken as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(
-                request,
-                _("Returned to %(partner)s with your reason: %(what)s.")
-                % {"partner": contribution.partner.display_name, "what": describe(contribution)},
-            )
-            return redirect("approval_queue", study_id=access.study.pk)
-    return render(
-        request,
-        "engagement/payments/contribution_return.html",
-        {
-            "study": access.study,
-            "contribution": contribution,
-            "duration": duration(contribution.minutes),
-            "form": form,
-            "can_return": contribution.state == ContributionState.SUBMITTED,
-        },
-    )
-
-
-# --- the audit trail ----------------------------------------------------------------------
+from portal.accounts.models import User
+from portal.formatting import duration, money
 
 
 @dataclass
@@ -293,10 +136,10 @@ class Names:
         self.users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "display_name"))
         self.stages = dict(Stage.objects.filter(pk__in=stage_ids).values_list("pk", "name"))
         self.rates = {
-            rate.pk: _("%(kind)s £%(amount)s from %(date)s")
+            rate.pk: _("%(kind)s %(amount)s from %(date)s")
             % {
                 "kind": rate.get_kind_display(),
-                "amount": rate.amount,
+                "amount": money(rate.amount),
                 "date": date_format(rate.effective_from, "j F Y"),
             }
             for rate in PaymentRate.objects.filter(pk__in=rate_ids)
@@ -383,7 +226,7 @@ def _contribution_what(record: Any, kind: str) -> str:
 
 def _expense_what(record: Any, kind: str) -> str:
     label = _choice(ExpenseType)(record.expense_type)
-    item = _("%(type)s expense of £%(amount)s") % {"type": label, "amount": record.amount}
+    item = _("%(type)s expense of %(amount)s") % {"type": label, "amount": money(record.amount)}
     if kind == "+":
         return _("Added: %(item)s") % {"item": item}
     if kind == "-":
@@ -419,19 +262,44 @@ def contribution_events(contribution: Contribution) -> list[Event]:
     return events
 
 
-@study_view(Action.APPROVE_CONTRIBUTIONS)
-@require_safe
-def contribution_audit(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
-) -> HttpResponse:
-    contribution = contribution_in(access, contribution_id)
-    return render(
-        request,
-        "engagement/payments/contribution_audit.html",
-        {
-            "study": access.study,
-            "contribution": contribution,
-            "duration": duration(contribution.minutes),
-            "events": contribution_events(contribution),
-        },
+# --- payment policies -------------------------------------------------------------------
+
+
+def _rate_what(record: Any, kind: str) -> str:
+    rate = _("%(kind)s rate of %(amount)s from %(date)s") % {
+        "kind": RateKind(record.kind).label if record.kind in RateKind.values else record.kind,
+        "amount": money(record.amount),
+        "date": date_format(record.effective_from, "j F Y"),
+    }
+    if kind == "+":
+        return _("Added: %(rate)s") % {"rate": rate}
+    if kind == "-":
+        return _("Removed: %(rate)s") % {"rate": rate}
+    return _("Changed: %(rate)s") % {"rate": rate}
+
+
+def _policy_what(record: Any, kind: str) -> str:
+    return _("Policy set up") if kind == "+" else _("Policy changed")
+
+
+def policy_events(policy: PaymentPolicy, last: int = 10) -> list[Event]:
+    policy_records = list(
+        PaymentPolicy.history.filter(id=policy.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
     )
+    rate_records = list(
+        PaymentRate.history.filter(policy_id=policy.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    names = Names([])
+    events = events_of(
+        policy_records,
+        names=names,
+        what=_policy_what,
+        shown_on_create=["receipts_required", "half_day_from_minutes", "day_from_minutes"],
+    )
+    events += events_of(rate_records, names=names, what=_rate_what, shown_on_create=[])
+    events.sort(key=lambda event: event.when, reverse=True)
+    return events[:last]

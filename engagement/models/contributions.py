@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from engagement.models.payments import PaymentRate
 from engagement.models.studies import Stage, Study
+from portal.formatting import money
 
 
 class ActivityType(models.TextChoices):
@@ -167,4 +168,4 @@ class ExpenseLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_expense_type_display()} £{self.amount}"
+        return f"{self.get_expense_type_display()} {money(self.amount)}"

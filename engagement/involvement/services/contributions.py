@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement.involvement.selectors import policy_for
+from engagement.involvement.services.payments import payment_for_time
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -25,11 +27,10 @@ from engagement.models import (
     Stage,
     Study,
 )
-from engagement.payments import payment_for_time, policy_for
-from engagement.services import RuleBroken
 from portal.accounts.models import User
 from portal.accounts.services import profile_for
 from portal.permissions import Role
+from portal.rules import RuleBroken
 
 MAX_RECEIPT_BYTES = 5 * 1024 * 1024
 RECEIPT_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}

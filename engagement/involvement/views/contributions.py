@@ -5,23 +5,44 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagement.access import StudyAccess, study_view
-from engagement.contributions import (
-    EDITABLE,
+from engagement.access import (
+    StudyAccess,
+    contribution_in,
+    expense_in,
+    may_change,
+    require_mine,
+    sees_money,
+    study_view,
+)
+from engagement.involvement.forms import (
+    ContributionForm,
+    ExpenseForm,
+    ImpactForm,
+    InvolvementFilterForm,
+)
+from engagement.involvement.selectors import (
+    current_partners,
+    involvement_group_totals,
+    involvement_totals,
+    own_contributions,
+    own_filtered,
+    own_involvement_scope,
+    policy_for,
+)
+from engagement.involvement.services.contributions import (
     contribution_record_impact,
     contribution_save,
     contribution_submit,
@@ -29,74 +50,21 @@ from engagement.contributions import (
     expense_remove,
     receipt_check,
 )
-from engagement.forms_contributions import (
-    ContributionForm,
-    ExpenseForm,
-    ImpactForm,
-    InvolvementFilterForm,
-)
-from engagement.lookups import contribution_in, expense_in, sees_money
-from engagement.models import (
-    ActivityType,
-    Contribution,
-    ContributionState,
-    ImpactStandard,
-    Membership,
-    Stage,
-    Study,
-)
-from engagement.payments import policy_for
-from engagement.services import RuleBroken
+from engagement.models import ActivityType, Contribution, ContributionState, ImpactStandard
 from portal.accounts.models import User
+from portal.formatting import duration, hours, money_amount
 from portal.permissions import Action, Role
-from portal.spreadsheets import safe_cell
+from portal.rules import RuleBroken
+from portal.spreadsheets import spreadsheet_response
 
 PER_PAGE = 50
 LOCKED_MESSAGE = gettext_lazy(
     "This contribution has been approved, so it can no longer be changed. "
     "You can still record what changed as a result."
 )
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A spreadsheet treats a cell that starts with one of these as a formula.
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _study_partners(study: Study) -> QuerySet[User]:
-    return User.objects.filter(
-        memberships__study=study,
-        memberships__role=Role.PARTNER,
-        memberships__left_on__isnull=True,
-    ).order_by("display_name", "id")
-
-
-def _is_mine(access: StudyAccess, contribution: Contribution) -> bool:
-    return access.membership.user_id in {contribution.partner_id, contribution.entered_by_id}
-
-
-def _require_mine(access: StudyAccess, contribution: Contribution) -> None:
-    """Only the partner, or the coordinator who entered it for them, changes a contribution.
-
-    Another coordinator returns it with a reason instead: whoever approves a payment must not
-    also have set what it is for.
-    """
-    if not _is_mine(access, contribution):
-        raise PermissionDenied(
-            _(
-                "Only the partner, or whoever entered it for them, can change this. Return it "
-                "with a reason instead."
-            )
-        )
-
-
-def _may_change(access: StudyAccess, contribution: Contribution) -> bool:
-    """The partner or the coordinator who entered it, while it is not approved."""
-    return (
-        access.may(Action.RECORD_CONTRIBUTION)
-        and _is_mine(access, contribution)
-        and contribution.state in EDITABLE
-    )
 
 
 def _to_detail(access: StudyAccess, contribution: Contribution) -> HttpResponse:
@@ -114,78 +82,11 @@ def _context(access: StudyAccess, contribution: Contribution, **extra: Any) -> d
     return {"study": access.study, "access": access, "contribution": contribution, **extra}
 
 
-def duration_text(minutes: int) -> str:
-    """Time in plain words: "2 hours 15 minutes"."""
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours})
-    if rest or not hours:
-        parts.append(ngettext("%(n)s minute", "%(n)s minutes", rest) % {"n": rest})
-    return " ".join(parts)
-
-
 def _standards_display(values: list[str]) -> list[str]:
     return [str(ImpactStandard(value).label) for value in values if value in ImpactStandard.values]
 
 
 # --- your involvement --------------------------------------------------------------------
-
-
-def _own_contributions(user: User) -> QuerySet[Contribution]:
-    return Contribution.objects.filter(partner=user).select_related(
-        "study", "stage", "entered_by", "partner"
-    )
-
-
-def _filtered(queryset: QuerySet[Contribution], data: dict[str, Any]) -> QuerySet[Contribution]:
-    if data.get("date_from"):
-        queryset = queryset.filter(activity_date__gte=data["date_from"])
-    if data.get("date_to"):
-        queryset = queryset.filter(activity_date__lte=data["date_to"])
-    if data.get("study"):
-        queryset = queryset.filter(study=data["study"])
-    if data.get("stage"):
-        queryset = queryset.filter(stage__name__iexact=data["stage"])
-    if data.get("activity"):
-        queryset = queryset.filter(activity_type=data["activity"])
-    if data.get("state"):
-        queryset = queryset.filter(state=data["state"])
-    return queryset
-
-
-def _totals(queryset: QuerySet[Contribution]) -> dict[str, Any]:
-    """Hours, activities and payments of what is filtered, in one query."""
-    totals = queryset.aggregate(
-        activities=Count("id"),
-        minutes=Sum("minutes"),
-        due=Sum("payment_due", filter=Q(state=ContributionState.APPROVED)),
-        paid=Sum("payment_due", filter=Q(state=ContributionState.PAID)),
-    )
-    totals["hours"] = _hours(totals["minutes"] or 0)
-    totals["due"] = totals["due"] or Decimal("0.00")
-    totals["paid"] = totals["paid"] or Decimal("0.00")
-    return totals
-
-
-def _group_totals(queryset: QuerySet[Contribution]) -> list[dict[str, Any]]:
-    """The same totals for each study and stage, in one query."""
-    rows = (
-        queryset.order_by()
-        .values("study_id", "study__title", "stage__position", "stage_id", "stage__name")
-        .annotate(
-            activities=Count("id"),
-            minutes=Sum("minutes"),
-            due=Sum("payment_due", filter=Q(state=ContributionState.APPROVED)),
-            paid=Sum("payment_due", filter=Q(state=ContributionState.PAID)),
-        )
-        .order_by("study__title", "study_id", "stage__position", "stage_id")
-    )
-    return [{**row, "hours": _hours(row["minutes"] or 0)} for row in rows]
-
-
-def _hours(minutes: int) -> Decimal:
-    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
 
 
 def _proxy_text(contribution: Contribution) -> str:
@@ -197,79 +98,65 @@ def _proxy_text(contribution: Contribution) -> str:
     }
 
 
+OWN_EXPORT_HEADERS = [
+    gettext_lazy("Study"),
+    gettext_lazy("Stage"),
+    gettext_lazy("Date"),
+    gettext_lazy("Activity"),
+    gettext_lazy("Hours"),
+    gettext_lazy("What you did"),
+    gettext_lazy("What you hoped to influence"),
+    gettext_lazy("What changed"),
+    gettext_lazy("UK Standards for Public Involvement"),
+    gettext_lazy("State"),
+    gettext_lazy("Payment due (£)"),
+    gettext_lazy("Paid on"),
+    gettext_lazy("Entered by proxy"),
+]
+
+
 def _export(queryset: QuerySet[Contribution], kind: str) -> HttpResponse:
-    dataset = tablib.Dataset(
-        headers=[
-            _("Study"),
-            _("Stage"),
-            _("Date"),
-            _("Activity"),
-            _("Hours"),
-            _("What you did"),
-            _("What you hoped to influence"),
-            _("What changed"),
-            _("UK Standards for Public Involvement"),
-            _("State"),
-            _("Payment due (£)"),
-            _("Paid on"),
-            _("Entered by proxy"),
-        ],
-        title=_("Your involvement"),
-    )
-    for contribution in queryset.iterator(chunk_size=2000):
-        row = [
+    rows = (
+        [
             contribution.study.title,
             contribution.stage.name,
-            contribution.activity_date.isoformat(),
+            contribution.activity_date,
             contribution.get_activity_type_display(),
-            float(contribution.hours),
+            hours(contribution.minutes),
             contribution.what_they_did,
             contribution.hoped_to_influence,
             contribution.what_changed,
             "; ".join(_standards_display(contribution.impact_standards)),
             contribution.get_state_display(),
-            float(contribution.payment_due) if contribution.payment_due is not None else "",
-            contribution.paid_on.isoformat() if contribution.paid_on else "",
+            money_amount(contribution.payment_due) if contribution.payment_due is not None else "",
+            contribution.paid_on or "",
             _proxy_text(contribution),
         ]
-        dataset.append([safe_cell(str(v)) if not isinstance(v, float) else v for v in row])
-    stamp = timezone.localdate().isoformat()
-    if kind == "xlsx":
-        response = HttpResponse(dataset.export("xlsx"), content_type=XLSX_TYPE)
-    else:
-        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="your-involvement-{stamp}.{kind}"'
-    return response
+        for contribution in queryset.iterator(chunk_size=2000)
+    )
+    return spreadsheet_response(
+        headers=OWN_EXPORT_HEADERS,
+        rows=rows,
+        file_format=kind,
+        filename=f"your-involvement-{timezone.localdate().isoformat()}",
+        title=_("Your involvement"),
+    )
 
 
 @login_required
 @require_GET
 def my_involvement(request: HttpRequest) -> HttpResponse:
     """A person's own contributions across their studies, with totals and downloads."""
-    own = _own_contributions(request.user)
-    memberships = list(
-        Membership.objects.filter(user=request.user, left_on__isnull=True)
-        .select_related("study")
-        .order_by("study__title", "study_id")
-    )
-    current_ids = {m.study_id for m in memberships}
-    # Two indexed lookups rather than an OR across a join over every contribution.
-    study_ids = current_ids | set(
-        Contribution.objects.filter(partner=request.user)
-        .values_list("study_id", flat=True)
-        .distinct()
-    )
-    studies = Study.objects.filter(pk__in=study_ids).order_by("title", "id")
-    stage_names = sorted(
-        set(Stage.objects.filter(study_id__in=study_ids).values_list("name", flat=True)),
-        key=str.lower,
-    )
+    own = own_contributions(request.user)
+    scope = own_involvement_scope(request.user)
+    memberships, current_ids = scope.memberships, scope.current_study_ids
+    studies, stage_names = scope.studies, scope.stage_names
     form = InvolvementFilterForm(request.GET or None, studies=studies, stage_names=stage_names)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and not form.is_valid():
         # Obey the filters that are valid; the error summary says which ones are not.
         data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
-    filtered = _filtered(own, data).order_by(
+    filtered = own_filtered(own, data).order_by(
         "study__title", "study_id", "stage__position", "stage_id", "-activity_date", "-id"
     )
     download = request.GET.get("download")
@@ -281,7 +168,7 @@ def my_involvement(request: HttpRequest) -> HttpResponse:
     activities = {value: str(label) for value, label in ActivityType.choices}
     states = {value: str(label) for value, label in ContributionState.choices}
     for contribution in page.object_list:
-        contribution.duration = duration_text(contribution.minutes)  # type: ignore[attr-defined]
+        contribution.duration = duration(contribution.minutes)  # type: ignore[attr-defined]
         contribution.activity_label = activities[contribution.activity_type]  # type: ignore[attr-defined]
         contribution.state_label = states[contribution.state]  # type: ignore[attr-defined]
         contribution.link = (  # type: ignore[attr-defined]
@@ -298,8 +185,8 @@ def my_involvement(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "totals": _totals(filtered),
-            "groups": _group_totals(filtered),
+            "totals": involvement_totals(filtered),
+            "groups": involvement_group_totals(filtered),
             "recordable": [m for m in memberships if m.role == Role.PARTNER],
             "current_ids": current_ids,
             "query": query.urlencode(),
@@ -351,7 +238,7 @@ def _save_from_form(
 @require_http_methods(["GET", "POST"])
 def contribution_new(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     by_coordinator = access.role == Role.COORDINATOR
-    partners = _study_partners(access.study) if by_coordinator else None
+    partners = current_partners(access.study) if by_coordinator else None
     form = ContributionForm(
         request.POST if request.method == "POST" else None,
         study=access.study,
@@ -393,8 +280,8 @@ def contribution_detail(
             expenses=expenses,
             expenses_total=sum((line.amount for line in expenses), Decimal("0.00")),
             standards=_standards_display(contribution.impact_standards),
-            duration=duration_text(contribution.minutes),
-            may_change=_may_change(access, contribution),
+            duration=duration(contribution.minutes),
+            may_change=may_change(access, contribution),
             may_submit=may_record
             and contribution.state in {ContributionState.DRAFT, ContributionState.RETURNED},
             may_record_impact=may_record,
@@ -411,8 +298,8 @@ def contribution_edit(
     request: HttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
-    _require_mine(access, contribution)
-    if not _may_change(access, contribution):
+    require_mine(access, contribution)
+    if not may_change(access, contribution):
         return _locked(request, access, contribution)
     form = ContributionForm(
         request.POST if request.method == "POST" else None,
@@ -438,7 +325,7 @@ def contribution_submit_view(
     request: HttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
-    _require_mine(access, contribution)
+    require_mine(access, contribution)
     if contribution.state == ContributionState.SUBMITTED:
         messages.info(request, _("This contribution is already waiting for approval."))
         return _to_detail(access, contribution)
@@ -486,8 +373,8 @@ def contribution_impact(
 @require_http_methods(["GET", "POST"])
 def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
-    _require_mine(access, contribution)
-    if not _may_change(access, contribution):
+    require_mine(access, contribution)
+    if not may_change(access, contribution):
         return _locked(request, access, contribution)
     policy = policy_for(access.study)
     form = ExpenseForm(
@@ -530,9 +417,9 @@ def expense_remove_view(
     request: HttpRequest, access: StudyAccess, contribution_id: int, expense_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
-    _require_mine(access, contribution)
+    require_mine(access, contribution)
     line = expense_in(access, contribution, expense_id)
-    if not _may_change(access, contribution):
+    if not may_change(access, contribution):
         return _locked(request, access, contribution)
     if request.method == "POST":
         try:

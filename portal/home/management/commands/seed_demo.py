@@ -14,7 +14,7 @@ from documents.services.comments import comment_create
 from documents.services.responses import response_save
 from documents.services.rounds import round_open
 from documents.services.versions import document_create, version_convert
-from engagement.contributions import contribution_approve, contribution_save
+from engagement.involvement.services.contributions import contribution_approve, contribution_save
 from engagement.models import ActivityType, Membership, Study, StudyStatus
 from engagement.services import study_create
 from portal.accounts.models import User

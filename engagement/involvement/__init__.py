@@ -1,0 +1,1 @@
+"""Involvement: contributions, expenses, payments and involvement history within a study."""

@@ -1,0 +1,147 @@
+"""The coordinator's approval queue, returning with a reason, and a contribution's history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from engagement.access import StudyAccess, contribution_in, study_view
+from engagement.involvement.audit import contribution_events
+from engagement.involvement.forms import ReturnForm
+from engagement.involvement.selectors import contributions_chosen, contributions_waiting
+from engagement.involvement.services.contributions import (
+    contribution_approve,
+    contribution_return,
+    contributions_approve_many,
+)
+from engagement.involvement.wording import describe
+from engagement.models import Contribution, ContributionState
+from portal.formatting import duration
+from portal.permissions import Action
+from portal.rules import RuleBroken
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+def waiting(access: StudyAccess) -> list[Contribution]:
+    rows = contributions_waiting(access.study)
+    for row in rows:
+        row.duration = duration(row.minutes)  # type: ignore[attr-defined]
+        row.is_own = row.partner_id == access.membership.user_id  # type: ignore[attr-defined]
+    return rows
+
+
+def _is_id(value: str) -> bool:
+    """A database id as a form sends it: plain ASCII digits, small enough for the database."""
+    return value.isascii() and value.isdigit() and 0 < len(value) <= 18
+
+
+@study_view(Action.APPROVE_CONTRIBUTIONS)
+@require_http_methods(["GET", "POST"])
+def approval_queue(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
+        chosen = contributions_chosen(access.study, ids)
+        if not chosen:
+            messages.error(request, _("Choose at least one contribution to approve."))
+            return redirect("approval_queue", study_id=access.study.pk)
+        approved, refused = contributions_approve_many(contributions=chosen, by=request.user)
+        if approved:
+            messages.success(
+                request,
+                ngettext(
+                    "Approved: %(list)s.", "Approved %(n)s contributions: %(list)s.", len(approved)
+                )
+                % {"n": len(approved), "list": "; ".join(describe(c) for c in approved)},
+            )
+        for contribution, reason in refused:
+            messages.error(
+                request,
+                _("Not approved: %(what)s. %(reason)s")
+                % {"what": describe(contribution), "reason": reason},
+            )
+        return redirect("approval_queue", study_id=access.study.pk)
+    return render(
+        request,
+        "engagement/payments/approval_queue.html",
+        {"study": access.study, "contributions": waiting(access)},
+    )
+
+
+@study_view(Action.APPROVE_CONTRIBUTIONS)
+@require_POST
+def contribution_approve_view(
+    request: HttpRequest, access: StudyAccess, contribution_id: int
+) -> HttpResponse:
+    contribution = contribution_in(access, contribution_id)
+    try:
+        contribution = contribution_approve(contribution=contribution, by=request.user)
+    except RuleBroken as refusal:
+        messages.error(
+            request,
+            _("Not approved: %(what)s. %(reason)s")
+            % {"what": describe(contribution), "reason": refusal},
+        )
+    else:
+        messages.success(
+            request,
+            _("Approved: %(what)s. Payment due: £%(due)s.")
+            % {"what": describe(contribution), "due": contribution.payment_due},
+        )
+    return redirect("approval_queue", study_id=access.study.pk)
+
+
+@study_view(Action.APPROVE_CONTRIBUTIONS)
+@require_http_methods(["GET", "POST"])
+def contribution_return_view(
+    request: HttpRequest, access: StudyAccess, contribution_id: int
+) -> HttpResponse:
+    contribution = contribution_in(access, contribution_id)
+    form = ReturnForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contribution_return(
+                contribution=contribution, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except RuleBroken as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Returned to %(partner)s with your reason: %(what)s.")
+                % {"partner": contribution.partner.display_name, "what": describe(contribution)},
+            )
+            return redirect("approval_queue", study_id=access.study.pk)
+    return render(
+        request,
+        "engagement/payments/contribution_return.html",
+        {
+            "study": access.study,
+            "contribution": contribution,
+            "duration": duration(contribution.minutes),
+            "form": form,
+            "can_return": contribution.state == ContributionState.SUBMITTED,
+        },
+    )
+
+
+@study_view(Action.APPROVE_CONTRIBUTIONS)
+@require_safe
+def contribution_audit(
+    request: HttpRequest, access: StudyAccess, contribution_id: int
+) -> HttpResponse:
+    contribution = contribution_in(access, contribution_id)
+    return render(
+        request,
+        "engagement/payments/contribution_audit.html",
+        {
+            "study": access.study,
+            "contribution": contribution,
+            "duration": duration(contribution.minutes),
+            "events": contribution_events(contribution),
+        },
+    )

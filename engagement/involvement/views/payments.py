@@ -1,0 +1,246 @@
+"""Payments due and paid, expenses to reimburse, the payment policy and the finance export."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from engagement.access import StudyAccess, contribution_in, rate_in, study_view
+from engagement.involvement.audit import policy_events
+from engagement.involvement.forms import ExportForm, PaidForm, PolicyForm, RateForm
+from engagement.involvement.selectors import (
+    FINANCE_HEADERS,
+    finance_rows,
+    finance_totals_row,
+    payments_due,
+    payments_made,
+    policy_for,
+    policy_rates,
+    rate_is_used,
+    reimbursements_due,
+)
+from engagement.involvement.services.contributions import (
+    contribution_mark_paid,
+    expenses_mark_paid,
+)
+from engagement.involvement.services.payments import policy_update, rate_add, rate_remove
+from engagement.involvement.wording import describe, preference_label
+from engagement.models import Contribution, ContributionState
+from portal.formatting import duration
+from portal.permissions import Action
+from portal.rules import RuleBroken
+from portal.spreadsheets import spreadsheet_response
+
+PAID_SHOWN = 100
+
+
+def _labelled(rows: list[Contribution]) -> list[Contribution]:
+    for row in rows:
+        row.duration = duration(row.minutes)  # type: ignore[attr-defined]
+        row.preference = preference_label(row.payment_preference)  # type: ignore[attr-defined]
+    return rows
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_safe
+def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    due = _labelled(payments_due(access.study))
+    expenses = _labelled(reimbursements_due(access.study))
+    paid = _labelled(payments_made(access.study, PAID_SHOWN))
+    return render(
+        request,
+        "engagement/payments/payment_list.html",
+        {
+            "study": access.study,
+            "due": due,
+            "due_total": sum((row.payment_due or Decimal("0") for row in due), Decimal("0")),
+            "expenses": expenses,
+            "expenses_total": sum((row.expenses_total for row in expenses), Decimal("0")),
+            "paid": paid,
+            "paid_shown": PAID_SHOWN,
+        },
+    )
+
+
+def _mark(
+    request: HttpRequest,
+    access: StudyAccess,
+    contribution_id: int,
+    *,
+    expenses: bool,
+) -> HttpResponse:
+    contribution = contribution_in(access, contribution_id)
+    if expenses:
+        ready = contribution.is_locked and contribution.expenses_paid_on is None
+        not_ready = _(
+            "Expenses can be marked as reimbursed once the contribution is approved, and only once."
+        )
+    else:
+        ready = contribution.state == ContributionState.APPROVED
+        not_ready = _("Only an approved contribution that has not been paid can be marked as paid.")
+    if request.method == "POST" and not ready:
+        messages.error(request, not_ready)
+        return redirect("payment_list", study_id=access.study.pk)
+    form = PaidForm(
+        request.POST if request.method == "POST" else None,
+        initial={"paid_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        service = expenses_mark_paid if expenses else contribution_mark_paid
+        try:
+            service(
+                contribution=contribution,
+                paid_on=form.cleaned_data["paid_on"],
+                reference=form.cleaned_data["reference"],
+            )
+        except RuleBroken as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            done = (
+                _("Expenses marked as reimbursed: %(what)s.")
+                if expenses
+                else _("Marked as paid: %(what)s.")
+            )
+            messages.success(request, done % {"what": describe(contribution)})
+            return redirect("payment_list", study_id=access.study.pk)
+    totals = contribution.expenses.order_by().values_list("amount", flat=True)
+    return render(
+        request,
+        "engagement/payments/mark_paid.html",
+        {
+            "study": access.study,
+            "contribution": contribution,
+            "duration": duration(contribution.minutes),
+            "preference": preference_label(contribution.payment_preference),
+            "expenses_total": sum(totals, Decimal("0")),
+            "for_expenses": expenses,
+            "ready": ready,
+            "not_ready": not_ready,
+            "form": form,
+        },
+    )
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_http_methods(["GET", "POST"])
+def contribution_paid(
+    request: HttpRequest, access: StudyAccess, contribution_id: int
+) -> HttpResponse:
+    return _mark(request, access, contribution_id, expenses=False)
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_http_methods(["GET", "POST"])
+def contribution_expenses_paid(
+    request: HttpRequest, access: StudyAccess, contribution_id: int
+) -> HttpResponse:
+    return _mark(request, access, contribution_id, expenses=True)
+
+
+# --- the policy and its rates -------------------------------------------------------------
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_http_methods(["GET", "POST"])
+def payment_policy(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    policy = policy_for(access.study)
+    form = PolicyForm(request.POST if request.method == "POST" else None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy_update(policy=policy, **form.policy_fields())
+        except RuleBroken as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Payment policy saved."))
+            return redirect("payment_policy", study_id=access.study.pk)
+    return render(
+        request,
+        "engagement/payments/policy.html",
+        {
+            "study": access.study,
+            "policy": policy,
+            "form": form,
+            "rates": policy_rates(policy),
+            "events": policy_events(policy),
+        },
+    )
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_http_methods(["GET", "POST"])
+def payment_rate_new(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    policy = policy_for(access.study)
+    form = RateForm(request.POST if request.method == "POST" else None, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate = rate_add(policy=policy, **form.rate_fields())
+        except RuleBroken as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Rate added: %(rate)s. Contributions from that date are paid at it when "
+                    "approved."
+                )
+                % {"rate": rate},
+            )
+            return redirect("payment_policy", study_id=access.study.pk)
+    return render(
+        request, "engagement/payments/rate_form.html", {"study": access.study, "form": form}
+    )
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_http_methods(["GET", "POST"])
+def payment_rate_remove(request: HttpRequest, access: StudyAccess, rate_id: int) -> HttpResponse:
+    rate = rate_in(access, rate_id)
+    used = rate_is_used(rate)
+    if request.method == "POST":
+        try:
+            rate_remove(rate=rate)
+        except RuleBroken as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("Rate removed: %(rate)s.") % {"rate": rate})
+        return redirect("payment_policy", study_id=access.study.pk)
+    return render(
+        request,
+        "engagement/payments/rate_remove.html",
+        {"study": access.study, "rate": rate, "used": used},
+    )
+
+
+# --- the finance export -------------------------------------------------------------------
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_safe
+def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    today = timezone.localdate()
+    form = ExportForm(
+        request.GET or None,
+        initial={
+            "date_from": today.replace(day=1),
+            "date_to": today,
+            "file_format": "csv",
+        },
+    )
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        rows = finance_rows(access.study, start, end, form.cleaned_data.get("basis") or "activity")
+        rows.append(finance_totals_row(rows))
+        return spreadsheet_response(
+            headers=FINANCE_HEADERS,
+            rows=rows,
+            file_format=form.cleaned_data["file_format"],
+            filename=f"payments-study-{access.study.pk}-{start.isoformat()}-to-{end.isoformat()}",
+            title="Payments",
+        )
+    return render(request, "engagement/payments/export.html", {"study": access.study, "form": form})

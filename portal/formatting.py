@@ -1,0 +1,44 @@
+"""How time and money are shown, the same on every page, email, PDF and export."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import ngettext
+
+PENNY = Decimal("0.01")
+
+
+def duration(minutes: int | None) -> str:
+    """Time spent as people say it: 95 -> "1 hour 35 minutes", 60 -> "1 hour"."""
+    whole, rest = divmod(int(minutes or 0), 60)
+    parts = []
+    if whole:
+        parts.append(ngettext("%(n)s hour", "%(n)s hours", whole) % {"n": whole})
+    if rest or not whole:
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", rest) % {"n": rest})
+    return " ".join(parts)
+
+
+def hours(minutes: int | None) -> Decimal:
+    """Minutes as a number of hours, to at most two places: 90 -> 1.5, 20 -> 0.33, 60 -> 1.
+
+    Tables, charts and spreadsheets all show hours this way.
+    """
+    exact = (Decimal(int(minutes or 0)) / Decimal(60)).quantize(PENNY, rounding=ROUND_HALF_UP)
+    return Decimal(str(exact).rstrip("0").rstrip("."))
+
+
+def hours_text(minutes: int | None) -> str:
+    """The same number of hours as text: 90 -> "1.5"."""
+    return str(hours(minutes))
+
+
+def money_amount(value: Decimal | int | float | str | None) -> Decimal:
+    """A sum of money to the penny; nothing is £0.00."""
+    return Decimal(str(value if value is not None else 0)).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal | int | float | str | None) -> str:
+    """A sum of money as people read it: "£1,234.50"."""
+    return f"£{money_amount(value):,.2f}"

@@ -1,0 +1,26 @@
+"""Template filters for time and money, so every page shows them the same way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from portal import formatting
+
+register = template.Library()
+
+
+@register.filter
+def duration(minutes: int | None) -> str:
+    return formatting.duration(minutes)
+
+
+@register.filter
+def hours(minutes: int | None) -> str:
+    return formatting.hours_text(minutes)
+
+
+@register.filter
+def money(value: Decimal | int | float | str | None) -> str:
+    return formatting.money(value)
