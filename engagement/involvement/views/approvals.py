@@ -20,7 +20,7 @@ from engagement.involvement.services.contributions import (
 )
 from engagement.involvement.wording import describe
 from engagement.models import Contribution, ContributionState
-from portal.formatting import duration
+from portal.formatting import duration, money
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -89,8 +89,8 @@ def contribution_approve_view(
     else:
         messages.success(
             request,
-            _("Approved: %(what)s. Payment due: £%(due)s.")
-            % {"what": describe(contribution), "due": contribution.payment_due},
+            _("Approved: %(what)s. Payment due: %(due)s.")
+            % {"what": describe(contribution), "due": money(contribution.payment_due)},
         )
     return redirect("approval_queue", study_id=access.study.pk)
 
