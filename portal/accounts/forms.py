@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import (
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Profile, User
+from portal.accounts.services import PROFILE_FIELDS
 
 
 class ProfileForm(forms.ModelForm):
@@ -21,18 +22,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = [
-            "display_name",
-            "preferred_name",
-            "pronouns",
-            "accessibility_needs",
-            "contact_method",
-            "phone",
-            "email_reminders",
-            "acknowledgement",
-            "payment_preference",
-            "payment_reduced_percent",
-        ]
+        fields = ["display_name", *PROFILE_FIELDS]
         widgets = {
             "accessibility_needs": forms.Textarea(attrs={"rows": 4}),
             "contact_method": forms.RadioSelect,
