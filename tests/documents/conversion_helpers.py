@@ -49,14 +49,22 @@ def assert_clean(markup: str) -> None:
 
 
 def zip_bytes(members: dict[str, bytes], *, first: str | None = None) -> bytes:
+    """A zip of ``members``, byte for byte the same every time (no clock in the timestamps)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         if first is not None:
-            archive.writestr(first, members[first], compress_type=zipfile.ZIP_STORED)
+            archive.writestr(_member(first, zipfile.ZIP_STORED), members[first])
         for name, content in members.items():
             if name != first:
-                archive.writestr(name, content)
+                archive.writestr(_member(name, zipfile.ZIP_DEFLATED), content)
     return buffer.getvalue()
+
+
+def _member(name: str, compress_type: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.compress_type = compress_type
+    info.external_attr = 0o600 << 16
+    return info
 
 
 def docx_with(name: str, replacements: dict[str, bytes]) -> bytes:
