@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -14,6 +16,13 @@ from portal.permissions import Role
 from tests.factories import MembershipFactory, StudyFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    """Uploads go to a folder of the test's own, never to var/media (nor another test's)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def give_totp(user: User) -> None:

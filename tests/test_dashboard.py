@@ -14,6 +14,7 @@ from engagement.services import membership_end, study_create
 from portal.accounts.models import User
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for, give_totp
+from tests.documents.builders import open_comment
 from tests.factories import MembershipFactory, StudyFactory, UserFactory
 
 NO_STUDIES = "You are not part of any study yet."
@@ -232,7 +233,7 @@ def test_the_dashboard_needs_the_same_queries_however_many_studies(
 def test_it_lists_a_partners_open_review_and_the_answers_to_their_comments(
     team: StudyTeam,
 ) -> None:
-    comment = _open_comment(team, answered=True)
+    comment = open_comment(team, answered=True)
     content = text(dashboard(team.partner))
 
     assert "Documents waiting for your review" in content
@@ -242,56 +243,7 @@ def test_it_lists_a_partners_open_review_and_the_answers_to_their_comments(
 
 
 def test_it_counts_comments_waiting_for_an_answer_for_the_team(team: StudyTeam) -> None:
-    _open_comment(team)
-    _open_comment(team)
+    open_comment(team)
+    open_comment(team)
     *_, to_answer = team_row_cells(dashboard(team.coordinator), team.study)
     assert to_answer == "2"
-
-
-def _open_comment(team: StudyTeam, *, answered: bool = False):
-    """A partner's comment on a ready version under an open review round."""
-    import datetime as dt
-
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from documents.models import Document, Version, VersionStatus
-    from documents.services.comments import comment_create
-    from documents.services.responses import response_save
-    from documents.services.rounds import round_open
-
-    document = Document.objects.create(study=team.study, title="Information sheet", kind="other")
-    version = Version(document=document, number=1, original_name="sheet.txt")
-    version.original.save("sheet", ContentFile(b"Hello"), save=False)
-    version.status = VersionStatus.READY
-    version.blocks = [{"id": "b1", "kind": "p", "text": "Hello", "html": "Hello"}]
-    version.save()
-    now = timezone.now()
-    round_open(
-        version=version,
-        partners=None,
-        opens_at=now - dt.timedelta(hours=1),
-        deadline=now + dt.timedelta(days=3),
-        instructions="",
-        independent=False,
-        created_by=team.coordinator,
-    )
-    comment = comment_create(
-        version=version,
-        author=team.partner,
-        body="Please explain this.",
-        block_id="b1",
-        selectors=[],
-        visibility="members",
-        is_team=False,
-    )
-    if answered:
-        response_save(
-            thread=comment,
-            author=team.researcher,
-            outcome="changed",
-            body="We explained it.",
-            publish=True,
-        )
-        comment.refresh_from_db()
-    return comment

@@ -13,9 +13,9 @@ from engagement.models import Contribution, ContributionState
 from engagement.services import study_create
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
+from tests.documents.builders import open_comment
 from tests.engagement.history_data import contribution, stages_of, strip_tags
 from tests.factories import MembershipFactory
-from tests.test_dashboard import _open_comment
 
 
 def panel(user) -> str:
@@ -76,8 +76,8 @@ def test_approvals_and_payments_are_for_coordinators_only(team: StudyTeam) -> No
 
 
 def test_it_counts_comments_with_no_published_answer(team: StudyTeam) -> None:
-    _open_comment(team)
-    _open_comment(team, answered=True)
+    open_comment(team)
+    open_comment(team, answered=True)
     html = item(panel(team.researcher), "comments")
     assert "1 comment with no answer yet" in strip_tags(html)
 
@@ -85,7 +85,7 @@ def test_it_counts_comments_with_no_published_answer(team: StudyTeam) -> None:
 def test_it_lists_a_round_closing_this_week_with_partners_who_have_not_started(
     team: StudyTeam,
 ) -> None:
-    comment = _open_comment(team)  # opens a round for every partner, closing in 3 days
+    comment = open_comment(team)  # opens a round for every partner, closing in 3 days
     review = ReviewRound.objects.get(version=comment.version)
     others = [MembershipFactory(study=team.study, role=Role.PARTNER).user for _ in range(2)]
     Assignment.objects.bulk_create(Assignment(round=review, partner=p) for p in others)
@@ -103,7 +103,7 @@ def test_it_lists_a_round_closing_this_week_with_partners_who_have_not_started(
 
 
 def test_it_leaves_out_rounds_that_close_later_or_have_closed(team: StudyTeam) -> None:
-    comment = _open_comment(team)
+    comment = open_comment(team)
     review = ReviewRound.objects.get(version=comment.version)
     Assignment.objects.filter(round=review).update(state=AssignmentState.NOT_STARTED)
     now = timezone.now()

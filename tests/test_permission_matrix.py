@@ -398,11 +398,6 @@ class Objects:
         }
 
 
-@pytest.fixture
-def media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def reviewed_version(study: Study, by: User, partner: User) -> tuple[Version, Comment, ReviewRound]:
     """A READY version of a study document, open for review to the partner, with their thread."""
     version = ready_version(

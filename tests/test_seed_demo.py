@@ -17,8 +17,7 @@ def _seed() -> str:
     return out.getvalue()
 
 
-def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db):
     printed = _seed()
 
     assert "coordinator@example.org" in printed
@@ -37,8 +36,7 @@ def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db, settin
         assert study.stages.count() == 8
 
 
-def test_it_is_safe_to_run_twice(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def test_it_is_safe_to_run_twice(db):
     _seed()
     _seed()
 
@@ -54,13 +52,10 @@ def test_it_refuses_to_seed_a_site_with_debug_off(db, settings):
     assert not User.objects.exists()
 
 
-def test_it_seeds_a_document_under_review_with_an_answered_comment_and_involvement(
-    db, settings, tmp_path
-):
+def test_it_seeds_a_document_under_review_with_an_answered_comment_and_involvement(db):
     from documents.models import Comment, Document, ReviewRound, VersionStatus
     from engagement.models import Contribution, ContributionState
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     _seed()
     _seed()
 

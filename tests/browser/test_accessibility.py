@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -16,30 +15,12 @@ from engagement.models import Study
 from engagement.services import invitation_token, study_create
 from portal.accounts.models import User
 from portal.permissions import Role
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
 from tests.conftest import give_totp
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-AXE = Axe()
-
-
-def axe_violations(page: Any) -> str:
-    """Run axe on the page; an empty string when there is nothing to report."""
-    results = AXE.run(page)
-    lines = []
-    for violation in results.response["violations"]:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"    {', '.join(map(str, node['target']))}")
-            lines.append(f"      {node.get('failureSummary', '')}".replace("\n", "\n      "))
-    return "\n".join(lines)
-
-
-def assert_accessible(page: Any) -> None:
-    report = axe_violations(page)
-    assert not report, f"axe found violations on {page.url}:\n{report}"
 
 
 @dataclass

@@ -19,8 +19,8 @@ from engagement.models import Contribution, ContributionState, Study
 from engagement.services import study_create
 from portal.accounts.models import User
 from portal.permissions import Role
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
-from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import give_totp
 from tests.factories import MembershipFactory, UserFactory
 
@@ -35,8 +35,7 @@ class World:
 
 
 @pytest.fixture
-def world(settings: Any, tmp_path: Any) -> World:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def world() -> World:
     coordinator = UserFactory(display_name="Cora Coordinator")
     give_totp(coordinator)
     study = study_create(

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from documents.models import VersionStatus
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
 from tests.browser.documents_data import FullWorld, make_full_world
-from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

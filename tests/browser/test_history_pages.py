@@ -15,8 +15,8 @@ from engagement.models import ContributionState, Study
 from engagement.services import study_create
 from portal.accounts.models import User
 from portal.permissions import Role
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
-from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import give_totp
 from tests.engagement.history_data import contribution, stages_of
 from tests.factories import MembershipFactory, UserFactory

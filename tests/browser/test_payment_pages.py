@@ -16,17 +16,16 @@ from engagement.involvement.services.contributions import (
     expense_add,
 )
 from engagement.models import Contribution
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
-from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import StudyTeam
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def waiting(team: StudyTeam, settings: Any, tmp_path: Any) -> Contribution:
+def waiting(team: StudyTeam) -> Contribution:
     """One contribution approved (with expenses to reimburse), one waiting, one by proxy."""
-    settings.MEDIA_ROOT = tmp_path / "media"
 
     def record(minutes: int, entered_by: Any) -> Contribution:
         contribution = contribution_save(

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from documents.anchoring import CONTEXT_CHARS
@@ -25,10 +26,13 @@ from documents.models import (
     Visibility,
 )
 from documents.rendition import page_html
+from documents.services.comments import comment_create
+from documents.services.responses import response_save
 from documents.services.rounds import round_open
 from documents.services.versions import document_create, version_add, version_convert
 from engagement.models import Study
 from portal.accounts.models import User
+from tests.conftest import StudyTeam
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -191,3 +195,45 @@ def constructed_version(document: Document, n_blocks: int, *, by: User, number: 
         blocks=[b.to_dict() for b in blocks],
         converted_at=timezone.now(),
     )
+
+
+def open_comment(team: StudyTeam, *, answered: bool = False) -> Comment:
+    """A partner's comment on a ready version under an open review round (for every partner).
+
+    With ``answered``, the researcher's published answer to it too.
+    """
+    document = Document.objects.create(study=team.study, title="Information sheet", kind="other")
+    version = Version(document=document, number=1, original_name="sheet.txt")
+    version.original.save("sheet", ContentFile(b"Hello"), save=False)
+    version.status = VersionStatus.READY
+    version.blocks = [{"id": "b1", "kind": "p", "text": "Hello", "html": "Hello"}]
+    version.save()
+    now = timezone.now()
+    round_open(
+        version=version,
+        partners=None,
+        opens_at=now - dt.timedelta(hours=1),
+        deadline=now + dt.timedelta(days=3),
+        instructions="",
+        independent=False,
+        created_by=team.coordinator,
+    )
+    comment = comment_create(
+        version=version,
+        author=team.partner,
+        body="Please explain this.",
+        block_id="b1",
+        selectors=[],
+        visibility="members",
+        is_team=False,
+    )
+    if answered:
+        response_save(
+            thread=comment,
+            author=team.researcher,
+            outcome="changed",
+            body="We explained it.",
+            publish=True,
+        )
+        comment.refresh_from_db()
+    return comment

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,11 +38,6 @@ PARAGRAPHS = [
     "The study will last 12 weeks and you can stop at any time.",
     "You do not have to take part. Your care will not be affected.",
 ]
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

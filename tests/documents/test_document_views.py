@@ -42,12 +42,6 @@ from tests.documents.builders import (
 from tests.factories import MembershipFactory
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def version_url(version: Version, name: str = "version_detail") -> str:
     return reverse(
         name,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,6 @@ from portal.accounts.models import User
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version, thread
 from tests.factories import MembershipFactory
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 class Threads:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 from django.urls import reverse
 
 from documents.services.comments import comment_edit, comment_reply
 from documents.services.responses import response_save
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version, thread
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _page(client: Any, version: Any) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,11 +37,6 @@ from tests.documents.builders import (
 from tests.factories import MembershipFactory
 
 PARAGRAPHS = ["# Sheet", "Taking part is voluntary.", "We will call you after six weeks."]
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,11 +37,6 @@ V2 = [
     "You do not have to take part. Your care will not be affected.",
 ]
 QUOTE = "The study will last 12 weeks and you can stop at any time."
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def page_url(version: Version) -> str:

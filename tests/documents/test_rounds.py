@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -17,11 +15,6 @@ from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version
 from tests.factories import MembershipFactory
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

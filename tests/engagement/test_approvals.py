@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,65 +16,14 @@ from engagement.involvement.services.contributions import (
     contribution_save,
     contribution_submit,
     contributions_approve_many,
-    expense_add,
 )
 from engagement.models import Contribution, ContributionState
-from portal.accounts.models import User
-from portal.accounts.services import profile_for
 from portal.permissions import Role
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
+from tests.engagement.contributions_data import AFTER_RISE, BEFORE_RISE, prefer, record
 from tests.engagement.pages import messages_of, page_text, shows
 from tests.factories import MembershipFactory
-
-BEFORE_RISE = dt.date(2025, 12, 1)  # £25 an hour, £75 a half day, £150 a day
-AFTER_RISE = dt.date(2025, 12, 20)  # £27.50 an hour, £82.50 a half day, £165 a day
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def record(
-    team: StudyTeam,
-    *,
-    partner: User | None = None,
-    on: dt.date = BEFORE_RISE,
-    minutes: int = 90,
-    what: str = "Read the consent form",
-    entered_by: User | None = None,
-    expense: str | None = None,
-    submit: bool = True,
-) -> Contribution:
-    """A contribution by the team's partner (or another), submitted for approval."""
-    partner = partner or team.partner
-    contribution = contribution_save(
-        contribution=None,
-        partner=partner,
-        study=team.study,
-        stage=team.stage,
-        activity_type="document_review",
-        activity_date=on,
-        minutes=minutes,
-        what_they_did=what,
-        entered_by=entered_by or partner,
-    )
-    if expense is not None:
-        receipt = SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%receipt\n%%EOF\n")
-        expense_add(
-            contribution=contribution, expense_type="travel", amount=expense, receipt=receipt
-        )
-    if submit:
-        contribution = contribution_submit(contribution=contribution)
-    return contribution
-
-
-def prefer(user: User, preference: str, percent: int = 50) -> None:
-    profile = profile_for(user)
-    profile.payment_preference = preference
-    profile.payment_reduced_percent = percent
-    profile.save()
 
 
 def queue_url(team: StudyTeam) -> str:

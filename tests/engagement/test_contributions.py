@@ -13,33 +13,19 @@ from django.utils import timezone
 from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_return,
-    contribution_save,
 )
 from engagement.models import Contribution, ContributionState, ImpactStandard
-from portal.accounts.models import User
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
+from tests.engagement.contributions_data import action_url, detail_url, recorded
 from tests.engagement.pages import messages_of, page_text, shows
 from tests.factories import MembershipFactory
 
 LOCKED = "This contribution has been approved, so it can no longer be changed."
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def new_url(team: StudyTeam) -> str:
     return reverse("contribution_new", args=[team.study.pk])
-
-
-def detail_url(contribution: Contribution) -> str:
-    return reverse("contribution_detail", args=[contribution.study_id, contribution.pk])
-
-
-def action_url(name: str, contribution: Contribution) -> str:
-    return reverse(name, args=[contribution.study_id, contribution.pk])
 
 
 def form_data(team: StudyTeam, **changes: Any) -> dict[str, Any]:
@@ -57,26 +43,6 @@ def form_data(team: StudyTeam, **changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
-
-
-def recorded(
-    team: StudyTeam, *, partner: User | None = None, submit: bool = False, **changes: Any
-) -> Contribution:
-    partner = partner or team.partner
-    fields: dict[str, Any] = {
-        "contribution": None,
-        "partner": partner,
-        "study": team.study,
-        "stage": team.stage,
-        "activity_type": "meeting",
-        "activity_date": timezone.localdate() - dt.timedelta(days=1),
-        "minutes": 90,
-        "what_they_did": "Steering group meeting",
-        "entered_by": partner,
-        "submit": submit,
-    }
-    fields.update(changes)
-    return contribution_save(**fields)
 
 
 def errors_of(response: Any) -> dict[str, list[str]]:

@@ -17,11 +17,9 @@ from engagement.involvement.services.contributions import contribution_submit, e
 from engagement.models import Contribution, ContributionState, ExpenseLine, PaymentPolicy
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
+from tests.engagement.contributions_data import action_url, detail_url, recorded
 from tests.engagement.pages import messages_of, page_text, shows
-from tests.engagement.test_contributions import action_url, detail_url, media, recorded
 from tests.factories import MembershipFactory
-
-__all__ = ["media"]  # the autouse fixture, so receipts go to a temporary folder
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -20,11 +20,9 @@ from engagement.involvement.services.contributions import (
 from engagement.models import Contribution
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
+from tests.engagement.contributions_data import recorded
 from tests.engagement.pages import page_text, shows
-from tests.engagement.test_contributions import media, recorded
 from tests.factories import MembershipFactory
-
-__all__ = ["media"]
 
 URL = reverse("my_involvement")
 

@@ -22,16 +22,11 @@ from engagement.involvement.services.contributions import (
 from engagement.models import Contribution, ContributionState, PaymentRate
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
+from tests.engagement.contributions_data import AFTER_RISE, BEFORE_RISE, prefer, record
 from tests.engagement.pages import messages_of, page_text, shows
-from tests.engagement.test_approvals import AFTER_RISE, BEFORE_RISE, prefer, record
 from tests.factories import MembershipFactory
 
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def approved(team: StudyTeam, **kwargs: Any) -> Contribution:
