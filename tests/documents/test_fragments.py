@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.conf import settings
+from django.middleware.csrf import _does_token_match
 from django.urls import reverse
 
+from documents import fragments
 from documents.services.comments import comment_edit, comment_reply
 from documents.services.responses import response_save
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version, thread
+
+THREAD = re.compile(r'<article id="thread-\d+".*?</article>', re.DOTALL)
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+
+
+def _threads(page: str) -> str:
+    """The threads' HTML in a page, in order."""
+    threads = THREAD.findall(page)
+    assert threads, "the page shows no thread"
+    return "\n".join(threads)
+
+
+def _thread_tokens(page: str) -> list[str]:
+    return CSRF_FIELD.findall(_threads(page))
+
+
+def _threads_without_tokens(page: str) -> str:
+    """The threads' HTML with the one per-request value, the CSRF token, blanked out."""
+    return CSRF_FIELD.sub('name="csrfmiddlewaretoken" value="(token)"', _threads(page))
 
 
 def _page(client: Any, version: Any) -> str:
@@ -47,9 +70,20 @@ def test_a_changed_comment_reply_or_answer_shows_on_the_next_load(team: StudyTea
 def test_each_load_carries_its_own_csrf_token_in_the_thread_forms(team: StudyTeam) -> None:
     version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello there."])
     thread(version, team.partner, "A comment")
+    # The first load renders the thread; the second takes it from the kept fragments.
+    fragments.clear()
     client = client_for(team.partner)
     client.cookies.clear()
     client.force_login(team.partner)
-    page = _page(client, version)
-    assert "\x00csrf\x00" not in page
-    assert 'name="csrfmiddlewaretoken" value=""' not in page
+    loads = [_page(client, version), _page(client, version)]
+    secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+
+    for page in loads:
+        assert "\x00csrf\x00" not in page
+        assert 'name="csrfmiddlewaretoken" value=""' not in page
+        tokens = _thread_tokens(page)
+        assert tokens, "the thread's forms carry no CSRF token"
+        assert all(_does_token_match(token, secret) for token in tokens), tokens
+    first, second = (_thread_tokens(page) for page in loads)
+    assert not set(first) & set(second), "the second load reused the first load's token"
+    assert _threads_without_tokens(loads[0]) == _threads_without_tokens(loads[1])
