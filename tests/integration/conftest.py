@@ -11,7 +11,8 @@ from tests.conftest import IN_CI
 pytestmark = pytest.mark.integration
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skip a test whose service is missing; in CI, where it must be there, fail it."""
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: the service must be there)")
     pytest.skip(reason)
@@ -25,14 +26,14 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
-        _unavailable(f"Redis at {url} does not answer: {error}")
+        unavailable(f"Redis at {url} does not answer: {error}")
     return url
 
 
 @pytest.fixture
 def postgres(db: None) -> None:
     if connection.vendor != "postgresql":
-        _unavailable(
+        unavailable(
             "needs PostgreSQL: set DATABASE_URL=postgres://... (the worker must share the database)"
         )
 

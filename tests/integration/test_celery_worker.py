@@ -22,9 +22,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(postgres, redis_url, tmp_path, settings):
-    """Start `celery worker` on its own queue; the test process publishes to it."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+def worker(postgres, redis_url, tmp_path, settings, worker_id):
+    """Start `celery worker` on its own queue; the test process publishes to it.
+
+    The queue is named for this test alone (and the pytest-xdist worker running it), so tests
+    running side by side on the same broker never take each other's tasks.
+    """
+    queue = f"test-{worker_id}-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads the worker must read
     env = {
@@ -87,7 +91,12 @@ def worker(postgres, redis_url, tmp_path, settings):
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         celery_app.conf.update(saved)
-        redis.Redis.from_url(redis_url).delete(queue)
+        broker = redis.Redis.from_url(redis_url)
+        # The queue and kombu's bindings for it: every key named for this test's queue.
+        keys = list(broker.scan_iter(match=f"*{queue}*"))
+        if keys:
+            broker.delete(*keys)
+        broker.close()
 
 
 def _wait_for(condition, seconds: float = 60.0) -> bool:

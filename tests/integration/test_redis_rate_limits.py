@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import override_settings
 
 from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
+from tests.integration.conftest import unavailable
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def redis_cache(redis_url):
-    url = redis_url.rsplit("/", 1)[0] + "/14"
-    redis.Redis.from_url(url).flushdb()
+def redis_cache(settings: Any, worker_id: str) -> Iterator[str]:
+    """The default cache in the test settings' own Redis database, under this test's own prefix.
+
+    Other runs may count in the same database at the same time, so the test never empties it:
+    it deletes only the keys under its prefix, before and after.
+    """
+    url = settings.RATE_LIMIT_TEST_REDIS_URL
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {url} does not answer: {error}")
+    prefix = f"rate-limit-test-{worker_id}-{uuid.uuid4().hex[:12]}"
     caches = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
     }
-    with override_settings(CACHES=caches):
-        yield url
-        cache.clear()
+    try:
+        with override_settings(CACHES=caches):
+            yield url
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
 def test_it_stops_password_guessing_after_five_failures(db, redis_cache):
