@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -136,9 +138,92 @@ def console() -> ConsoleLog:
     return ConsoleLog()
 
 
+class _Connections:
+    """The connections the live server is handling, counted as they are accepted and closed.
+
+    Each connection has a thread of its own (``socketserver.ThreadingMixIn``); the count goes
+    up in the server's thread when it hands one over, and down when that thread is done.
+    """
+
+    def __init__(self, server: Any) -> None:
+        self._server = server
+        self._lock = threading.Lock()
+        self._open = 0
+        hand_over = server.process_request
+        handle = server.process_request_thread
+
+        def counted_hand_over(request: Any, client_address: Any) -> None:
+            with self._lock:
+                self._open += 1
+            try:
+                hand_over(request, client_address)
+            except BaseException:
+                self._done()
+                raise
+
+        def counted_handle(request: Any, client_address: Any) -> None:
+            try:
+                handle(request, client_address)
+            finally:
+                self._done()
+
+        # ThreadingMixIn.process_request starts a thread on self.process_request_thread.
+        server.process_request = counted_hand_over
+        server.process_request_thread = counted_handle
+
+    def _done(self) -> None:
+        with self._lock:
+            self._open -= 1
+
+    def idle(self) -> bool:
+        """Nothing being handled, and no connection waiting to be accepted."""
+        with self._lock:
+            if self._open:
+                return False
+        waiting, _, _ = select.select([self._server.socket], [], [], 0)
+        return not waiting
+
+
+_SERVERS: dict[int, _Connections] = {}
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server: Any) -> Any:
+    """pytest-django's live server, with the connections it is handling counted."""
+    server = live_server.thread.httpd
+    if id(server) not in _SERVERS:
+        _SERVERS[id(server)] = _Connections(server)
+    return live_server
+
+
+def wait_for_live_server_idle(live_server: Any, timeout: float = 10.0) -> None:
+    """Wait until the live server has answered everything sent to it and holds no connection.
+
+    Call it once the browser contexts are closed: a request a page sent as it closed (such as
+    a draft saved on the way out) must land before the test's data is emptied, or it would
+    write into the next test's.
+    """
+    connections = _SERVERS[id(live_server.thread.httpd)]
+    deadline = time.monotonic() + timeout
+    # Idle twice in a row: a connection accepted between the two checks is counted by then.
+    settled = 0
+    while settled < 2:
+        settled = settled + 1 if connections.idle() else 0
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the live server was still busy after {timeout} seconds")
+        if settled < 2:
+            time.sleep(0.01)
+
+
 @pytest.fixture
-def new_page(browser: Any, console: ConsoleLog) -> Iterator[Callable[..., Any]]:
-    """Open a page in a fresh browser context (a different person); CSP stays on."""
+def new_page(
+    browser: Any, console: ConsoleLog, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
+    """Open a page in a fresh browser context (a different person); CSP stays on.
+
+    Afterwards the contexts are closed and, when the test used the live server, its last
+    requests are waited for, before the database is emptied for the next test.
+    """
     contexts: list[Any] = []
 
     def make(**context_options: Any) -> Any:
@@ -152,6 +237,8 @@ def new_page(browser: Any, console: ConsoleLog) -> Iterator[Callable[..., Any]]:
     yield make
     for context in contexts:
         context.close()
+    if "live_server" in request.fixturenames:
+        wait_for_live_server_idle(request.getfixturevalue("live_server"))
     assert not console.csp_errors(), "The Content Security Policy blocked something:\n" + "\n".join(
         console.csp_errors()
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,12 +14,6 @@ from tests.browser.conftest import log_in_as
 from tests.browser.documents_data import FullWorld, make_full_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _let_last_requests_land(transactional_db: None) -> Iterator[None]:
-    yield
-    time.sleep(0.3)
 
 
 @pytest.fixture

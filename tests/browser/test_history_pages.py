@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +21,6 @@ from tests.engagement.history_data import contribution, stages_of
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _let_last_requests_land(transactional_db: None) -> Iterator[None]:
-    yield
-    time.sleep(0.3)
 
 
 @dataclass
