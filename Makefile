@@ -30,13 +30,15 @@ run: install
 		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)'
 
+# In parallel, one pytest-xdist worker per CPU, each with its own test database.
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy portal engagement documents
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -18,13 +18,16 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from documents.blockmatch import BLOCK_MATCH_THRESHOLD, block_similarity, match_blocks
 from documents.blocks import Block
+
+if TYPE_CHECKING:
+    from rapidfuzz.distance import ScoreAlignment
 
 # 32 characters either side is what annotation clients (Hypothesis, Apache Annotator) keep:
 # enough to tell repeated phrases apart, short enough to survive nearby edits.
@@ -550,7 +553,8 @@ def _fuzzy_locate(quote: str, text: str) -> tuple[float, int, int]:
     if len(text) <= len(quote):
         start, end = 0, len(text)
     else:
-        alignment = fuzz.partial_ratio_alignment(quote, text)
+        # With no score cutoff there is always an alignment.
+        alignment = cast("ScoreAlignment", fuzz.partial_ratio_alignment(quote, text))
         start, end = alignment.dest_start, alignment.dest_end
     return _refine_span(quote, text, start, end)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Outcome, Version, Visibility
 from engagement.models import Stage, Study
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 ACCEPT = ".docx,.odt,.pdf,.md,.markdown,.txt"
 
@@ -26,7 +29,7 @@ class _UploadField(forms.FileField):
         )
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
     file = _UploadField()
     change_summary = forms.CharField(
         label=_("Notes on this version (optional)"),
@@ -41,8 +44,8 @@ class DocumentForm(forms.ModelForm):
 
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position")
-        self.fields["stage"].empty_label = _("Not tied to a stage")
+        self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position")  # type: ignore[attr-defined]
+        self.fields["stage"].empty_label = _("Not tied to a stage")  # type: ignore[attr-defined]
 
 
 class VersionForm(forms.Form):
@@ -115,13 +118,13 @@ class ResponseForm(forms.Form):
 
     def __init__(self, *args: Any, versions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["changed_in"].queryset = versions
-        self.fields["changed_in"].label_from_instance = lambda v: (
+        self.fields["changed_in"].queryset = versions  # type: ignore[attr-defined]
+        self.fields["changed_in"].label_from_instance = lambda v: (  # type: ignore[attr-defined]
             _("Version %(n)s") % {"n": v.number}
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         if data.get("outcome") == Outcome.NOT_CHANGED and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason nothing was changed."))
         return data
@@ -152,7 +155,7 @@ class RoundForm(forms.Form):
         label=_("Independent review: partners see others' comments only after finishing"),
         required=False,
     )
-    partners = forms.ModelMultipleChoiceField(
+    partners: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label=_("Partners asked to review"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
@@ -161,15 +164,15 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partners"].queryset = partners
+        self.fields["partners"].queryset = partners  # type: ignore[attr-defined]
         self.fields["partners"].initial = list(partners)
-        self.fields["partners"].label_from_instance = lambda user: user.display_name
+        self.fields["partners"].label_from_instance = lambda user: user.display_name  # type: ignore[attr-defined]
         now = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["opens_at"].initial = now
         self.fields["deadline"].initial = now + dt.timedelta(days=14)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         opens_at, deadline = data.get("opens_at"), data.get("deadline")
         now = timezone.now()
         if opens_at and not now - dt.timedelta(days=366) <= opens_at <= now + dt.timedelta(
@@ -196,7 +199,7 @@ class FinishForm(forms.Form):
     minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=59, initial=0)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         total = (data.get("hours") or 0) * 60 + (data.get("minutes") or 0)
         if not self.errors and not 1 <= total <= 24 * 60:
             self.add_error("hours", _("Enter the time you spent, between 1 minute and 24 hours."))

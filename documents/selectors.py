@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -165,7 +166,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
                 thread=c,
                 block_id="" if unplaced else placement.block_id,
                 quote=c.quote if unplaced else quote,
-                replies=c.reply_list,
+                replies=c.reply_list,  # type: ignore[attr-defined]
                 response=_shown_response(c, access),
                 from_earlier=True,
                 unplaced=unplaced,
@@ -185,14 +186,14 @@ def _prefixed(condition: Q, prefix: str) -> Q:
         if isinstance(child, Q):
             prefixed.children.append(_prefixed(child, prefix))
         else:
-            key, value = child
+            key, value = cast("tuple[str, Any]", child)
             prefixed.children.append((prefix + key, value))
     return prefixed
 
 
 def _shown_response(comment: Comment, access: StudyAccess) -> Response | None:
     # A thread with no answer raises on access; that is an AttributeError, so getattr copes.
-    response = getattr(comment, "response", None)
+    response: Response | None = getattr(comment, "response", None)
     if response is None:
         return None
     if response.published_at is None and not access.is_team:

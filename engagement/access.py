@@ -17,7 +17,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from engagement.models import (
     Study,
 )
 from portal.accounts.models import User
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action, Role, role_may, team_roles
 
 P = ParamSpec("P")
@@ -52,7 +53,7 @@ class StudyAccess:
         return role_may(self.role, action)
 
 
-def study_access(request: HttpRequest, study_id: int, action: Action) -> StudyAccess:
+def study_access(request: AuthenticatedHttpRequest, study_id: int, action: Action) -> StudyAccess:
     membership = (
         Membership.objects.select_related("study")
         .filter(study_id=study_id, user_id=request.user.pk, left_on__isnull=True)
@@ -69,17 +70,19 @@ def study_access(request: HttpRequest, study_id: int, action: Action) -> StudyAc
 def study_view(
     action: Action,
 ) -> Callable[
-    [Callable[Concatenate[HttpRequest, StudyAccess, P], HttpResponse]],
-    Callable[..., HttpResponse],
+    [Callable[Concatenate[AuthenticatedHttpRequest, StudyAccess, P], HttpResponseBase]],
+    Callable[..., HttpResponseBase],
 ]:
     """Guard a view whose URL carries ``study_id``; the view receives the access."""
 
     def decorator(
-        view: Callable[Concatenate[HttpRequest, StudyAccess, P], HttpResponse],
-    ) -> Callable[..., HttpResponse]:
+        view: Callable[Concatenate[AuthenticatedHttpRequest, StudyAccess, P], HttpResponseBase],
+    ) -> Callable[..., HttpResponseBase]:
         @login_required
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, study_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(
+            request: AuthenticatedHttpRequest, study_id: int, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
             access = study_access(request, study_id, action)
             return view(request, access, *args, **kwargs)
 

@@ -9,14 +9,14 @@ from engagement.models import Invitation, Stage, Study
 from portal.permissions import Role
 
 
-class StudyForm(forms.ModelForm):
+class StudyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Study
         fields = ["title", "lay_summary", "status"]
         widgets = {"lay_summary": forms.Textarea(attrs={"rows": 5})}
 
 
-class StageForm(forms.ModelForm):
+class StageForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Stage
         fields = ["name", "description"]
@@ -27,7 +27,7 @@ class StageForm(forms.ModelForm):
         self.study = study
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         clash = Stage.objects.filter(study=self.study, name__iexact=name)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
@@ -36,7 +36,7 @@ class StageForm(forms.ModelForm):
         return name
 
 
-class InvitationForm(forms.ModelForm):
+class InvitationForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Invitation
         fields = ["email", "role", "message"]

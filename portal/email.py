@@ -17,7 +17,7 @@ def email_render(
     """Build a message from emails/<template>_subject.txt, _message.txt and _message.html."""
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
     # Subjects are plain text: an apostrophe in a study title must not arrive as &#x27;.
-    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    subject: str = render_to_string(f"emails/{template}_subject.txt", context)
     subject = " ".join(subject.split())
     text = render_to_string(f"emails/{template}_message.txt", context)
     html = render_to_string(f"emails/{template}_message.html", context)

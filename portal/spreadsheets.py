@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import tablib
 from django.http import HttpResponse
@@ -33,6 +33,13 @@ class SheetFormat(StrEnum):
     XLSX = "xlsx"
 
 
+_T = TypeVar("_T")
+
+
+@overload
+def safe_cell(value: str) -> str: ...
+@overload
+def safe_cell(value: _T) -> _T: ...
 def safe_cell(value: Any) -> Any:
     """Text that would start a formula gets a leading apostrophe; other values pass through."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -40,7 +47,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -83,7 +90,8 @@ def xlsx_bytes(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: 
     sheet = tablib.Dataset(headers=[str(header) for header in headers], title=name)
     for row in rows:
         sheet.append([_xlsx_cell(value) for value in row])
-    return sheet.export("xlsx")
+    data: bytes = sheet.export("xlsx")
+    return data
 
 
 def spreadsheet_response(

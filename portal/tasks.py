@@ -19,7 +19,7 @@ from portal.email import (
 logger = logging.getLogger(__name__)
 
 
-class MailTask(Task):
+class MailTask(Task[..., None]):
     """A task that sends email: a temporary failure is tried again later, with growing delays
     (as ``portal.email.retry_delay`` gives them), a bounded number of times; the message is
     acknowledged only once the task has finished, so a worker that dies does not lose it."""

@@ -49,7 +49,7 @@ def pdf_to_html(data: bytes, *, max_pages: int = MAX_PAGES) -> tuple[str, list[s
         logger.warning("pypdf could not read a PDF", exc_info=error)
         raise ConversionError(DAMAGED) from error
 
-    parts = []
+    parts: list[str] = []
     blank_pages = 0
     for text in pages:
         paragraphs = paragraphs_from_lines(strip_control_chars(text).split("\n"))

@@ -13,6 +13,7 @@ import copy
 import html
 import re
 from collections.abc import Iterator
+from typing import cast
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -83,7 +84,8 @@ def _emit(element: etree._Element, blocks: list[Block]) -> None:
         return
     if not text and not images:
         return
-    kind = "caption" if element.tag == "figcaption" else element.tag
+    # An HTML tree's tags are strings (the stubs allow bytes and QName too).
+    kind = "caption" if element.tag == "figcaption" else cast(str, element.tag)
     _add(element, blocks, kind=kind, text=text, inner=_inner_html(own))
 
 
@@ -134,7 +136,7 @@ def _collect_text(element: etree._Element, pieces: list[str]) -> None:
             pieces.append(child.tail)
 
 
-def _drop_dead_ends(root: etree._Element) -> None:
+def _drop_dead_ends(root: lxml_html.HtmlElement) -> None:
     # The sanitiser strips a src or href it does not allow (or an internal
     # link, such as a footnote's): an <img> with nothing to show is noise to a
     # screen reader, and a link going nowhere is still announced as a link.
@@ -195,12 +197,15 @@ def _remove_keeping_tail(element: etree._Element) -> None:
     parent.remove(element)
 
 
+# lxml.html.tostring serialises any element; the stubs accept only an HtmlElement, and a
+# paragraph made here with etree.Element is not one.
 def _inner_html(element: etree._Element) -> str:
     text = html.escape(element.text or "", quote=False)
     return text + "".join(
-        lxml_html.tostring(child, encoding="unicode", with_tail=True) for child in element
+        lxml_html.tostring(child, encoding="unicode", with_tail=True)  # type: ignore[call-overload]
+        for child in element
     )
 
 
 def _outer_html(element: etree._Element) -> str:
-    return lxml_html.tostring(element, encoding="unicode", with_tail=False)
+    return lxml_html.tostring(element, encoding="unicode", with_tail=False)  # type: ignore[call-overload, no-any-return]

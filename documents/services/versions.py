@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -31,6 +32,9 @@ from engagement.models import Stage, Study
 from portal.accounts.models import User
 from portal.rules import RuleBroken
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,7 +42,7 @@ def upload_check(upload: UploadedFile) -> bytes:
     """Read an upload and refuse it at once when its size or real type is wrong."""
     limit = settings.DOCUMENT_MAX_BYTES
     # One byte past the limit is enough to know it is too large; never read a huge file whole.
-    data = upload.read(limit + 1)
+    data: bytes = upload.read(limit + 1)
     try:
         check_size(data, limit)
         detect(data, upload.name or "")
@@ -171,7 +175,7 @@ def versions_fail_stuck(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) 
     ).update(status=VersionStatus.FAILED, failure_reason=str(TOO_LONG), converted_at=timezone.now())
 
 
-def _mark_failed(version: Version, reason: str) -> None:
+def _mark_failed(version: Version, reason: StrOrPromise) -> None:
     Version.objects.filter(pk=version.pk, status=VersionStatus.PREPARING).update(
         status=VersionStatus.FAILED, failure_reason=str(reason), converted_at=timezone.now()
     )
@@ -230,10 +234,10 @@ def threads_reanchor(*, version: Version) -> int:
         return 0
     # Each thread moves on from where it last was: its own version or its newest placement.
     latest: dict[int, CommentPlacement] = {}
-    for placement in CommentPlacement.objects.filter(comment__in=threads).select_related("version"):
-        known = latest.get(placement.comment_id)
-        if known is None or placement.version.number > known.version.number:
-            latest[placement.comment_id] = placement
+    for stored in CommentPlacement.objects.filter(comment__in=threads).select_related("version"):
+        known = latest.get(stored.comment_id)
+        if known is None or stored.version.number > known.version.number:
+            latest[stored.comment_id] = stored
     # Group by the version each thread moves on from, so blocks are matched once per pair.
     groups: dict[int, tuple[Version, list[tuple[Comment, Anchor | None]]]] = {}
     for thread in threads:

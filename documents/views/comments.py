@@ -16,6 +16,7 @@ from documents.models import Comment, Version, VersionStatus
 from documents.services import comments as comment_services
 from documents.services.responses import response_save
 from engagement.access import StudyAccess, study_view
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -57,7 +58,7 @@ def _selectors(raw: str) -> object:
 @study_view(Action.COMMENT)
 @require_POST
 def comment_create(
-    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
     version = version_in(access, document_id, number)
     block_id = request.POST.get("block", "")[:20]
@@ -94,7 +95,7 @@ def comment_create(
 @study_view(Action.COMMENT)
 @require_POST
 def comment_draft(
-    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
     """Saves what is being typed, called every few seconds while someone writes."""
     version = version_in(access, document_id, number)
@@ -116,7 +117,9 @@ def comment_draft(
 
 @study_view(Action.COMMENT)
 @require_POST
-def comment_reply(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+def comment_reply(
+    request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
+) -> HttpResponse:
     thread = comment_in(access, comment_id)
     form = ReplyForm(request.POST)
     body = request.POST.get("body", "")
@@ -139,7 +142,9 @@ def comment_reply(request: HttpRequest, access: StudyAccess, comment_id: int) ->
 
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
-def comment_edit(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+def comment_edit(
+    request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
+) -> HttpResponse:
     comment = own_comment(access, comment_in(access, comment_id))
     form = EditForm(
         request.POST if request.method == "POST" else None, initial={"body": comment.body}
@@ -163,7 +168,9 @@ def comment_edit(request: HttpRequest, access: StudyAccess, comment_id: int) -> 
 
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
-def comment_withdraw(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+def comment_withdraw(
+    request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
+) -> HttpResponse:
     comment = own_comment(access, comment_in(access, comment_id))
     if request.method == "POST":
         try:
@@ -180,7 +187,9 @@ def comment_withdraw(request: HttpRequest, access: StudyAccess, comment_id: int)
 
 @study_view(Action.RESPOND)
 @require_http_methods(["GET", "POST"])
-def comment_respond(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+def comment_respond(
+    request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
+) -> HttpResponse:
     thread = comment_in(access, comment_id)
     existing = getattr(thread, "response", None)
     versions = Version.objects.filter(
@@ -247,7 +256,9 @@ def comment_resolve(request: HttpRequest, access: StudyAccess, comment_id: int) 
 
 @study_view(Action.COMMENT)
 @require_POST
-def comment_confirm(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+def comment_confirm(
+    request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
+) -> HttpResponse:
     thread = own_comment(access, comment_in(access, comment_id))
     try:
         comment_services.thread_confirm(thread=thread, by=request.user)
@@ -260,7 +271,9 @@ def comment_confirm(request: HttpRequest, access: StudyAccess, comment_id: int) 
 
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
-def comment_reopen(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+def comment_reopen(
+    request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
+) -> HttpResponse:
     thread = own_comment(access, comment_in(access, comment_id))
     form = ReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from documents.forms import DocumentForm
 from documents.selectors import latest_version, study_documents
 from documents.services.versions import document_create, upload_check
 from engagement.access import StudyAccess, study_view
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -31,7 +32,7 @@ def document_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 
 @study_view(Action.MANAGE_DOCUMENTS)
 @require_http_methods(["GET", "POST"])
-def document_new(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def document_new(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     form = DocumentForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,

@@ -14,7 +14,7 @@ from documents.access import document_in, version_in
 from documents.models import Outcome, ThreadState
 from documents.selectors import ThreadView, document_threads, version_threads
 from engagement.access import StudyAccess, study_view
-from portal.accounts.models import Acknowledgement
+from portal.accounts.models import Acknowledgement, User
 from portal.permissions import Action
 from portal.spreadsheets import SheetFormat, spreadsheet_response
 
@@ -23,7 +23,7 @@ def _author_name(view: ThreadView) -> str:
     return _person_name(view.thread.author)
 
 
-def _person_name(author: Any) -> str:
+def _person_name(author: User) -> str:
     """As the person asked to be acknowledged: by name, or as a public partner."""
     profile = getattr(author, "profile", None)
     if profile is not None and profile.acknowledgement == Acknowledgement.ANONYMOUS:

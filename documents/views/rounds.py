@@ -13,6 +13,7 @@ from documents.services.rounds import assignment_finish, assignment_for, round_e
 from documents.views.versions import version_url_kwargs
 from engagement.access import StudyAccess, study_view
 from portal.accounts.models import User
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action, Role
 from portal.rules import RuleBroken
 
@@ -20,7 +21,7 @@ from portal.rules import RuleBroken
 @study_view(Action.MANAGE_ROUNDS)
 @require_http_methods(["GET", "POST"])
 def round_new(
-    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
     version = version_in(access, document_id, number)
     partners = User.objects.filter(
@@ -79,7 +80,9 @@ def round_extend_view(request: HttpRequest, access: StudyAccess, round_id: int) 
 
 @study_view(Action.COMMENT)
 @require_http_methods(["GET", "POST"])
-def round_finish(request: HttpRequest, access: StudyAccess, round_id: int) -> HttpResponse:
+def round_finish(
+    request: AuthenticatedHttpRequest, access: StudyAccess, round_id: int
+) -> HttpResponse:
     review_round = round_in(access, round_id)
     assignment = assignment_for(review_round, request.user)
     if assignment is None:

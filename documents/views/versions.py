@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import TypedDict
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from documents.services.comments import NEW_COMMENT_KEY, reply_key
 from documents.services.rounds import round_is_open
 from documents.services.versions import upload_check, version_add, version_blocks
 from engagement.access import StudyAccess, study_view
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -42,7 +44,13 @@ CONTENT_TYPES = {
 }
 
 
-def version_url_kwargs(version: Version, study_id: int) -> dict[str, int]:
+class VersionURLKwargs(TypedDict):
+    study_id: int
+    document_id: int
+    number: int
+
+
+def version_url_kwargs(version: Version, study_id: int) -> VersionURLKwargs:
     return {"study_id": study_id, "document_id": version.document_id, "number": version.number}
 
 
@@ -93,14 +101,14 @@ def _page_addresses(request: HttpRequest, version: Version, study_id: int) -> di
             "comment_edit", kwargs={"study_id": study_id, "comment_id": 1}
         ).removesuffix("1/edit/"),
         "document_base": versions_base,
-        "draft_url": reverse("comment_draft", kwargs=version_url_kwargs(version, study_id)),
+        "draft_url": reverse("comment_draft", kwargs=dict(version_url_kwargs(version, study_id))),
         "full_path": full_path,
         "login_next_url": f"{reverse('account_login')}?next={quote(full_path)}",
     }
 
 
 def _render_threads(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     threads: list[ThreadView],
     access: StudyAccess,
     addresses: dict[str, str],
@@ -135,7 +143,7 @@ def _render_threads(
 @study_view(Action.VIEW_DOCUMENTS)
 @require_safe
 def version_detail(
-    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
     version = version_in(access, document_id, number)
     context: dict[str, object] = {
@@ -214,7 +222,7 @@ def version_status(
 @require_safe
 def version_original(
     request: HttpRequest, access: StudyAccess, document_id: int, number: int
-) -> HttpResponse:
+) -> FileResponse:
     version = version_in(access, document_id, number)
     if not version.original:
         raise Http404("No original file.")
@@ -228,7 +236,9 @@ def version_original(
 
 @study_view(Action.MANAGE_DOCUMENTS)
 @require_http_methods(["GET", "POST"])
-def version_new(request: HttpRequest, access: StudyAccess, document_id: int) -> HttpResponse:
+def version_new(
+    request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int
+) -> HttpResponse:
     document = document_in(access, document_id)
     form = VersionForm(
         request.POST if request.method == "POST" else None,

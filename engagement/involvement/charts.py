@@ -13,7 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from engagement.involvement.selectors import MonthlyByStage, hours_text
+from engagement.involvement.selectors import MonthlyByStage
+from portal.formatting import hours_text
 
 WIDTH = 720
 MARGIN = 8

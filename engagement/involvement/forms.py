@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -28,6 +28,9 @@ from engagement.models import (
 )
 from portal.accounts.models import User
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 RECEIPT_ACCEPT = ".pdf,.jpg,.jpeg,.png"
 DAY_MINUTES = 24 * 60
 
@@ -39,7 +42,7 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _text(label: str, *, required: bool, help_text: str = "") -> forms.CharField:
+def _text(label: StrOrPromise, *, required: bool, help_text: StrOrPromise = "") -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -128,13 +131,13 @@ class ContributionForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position", "id")
+        self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position", "id")  # type: ignore[attr-defined]
         self.fields["what_they_did"].error_messages["required"] = _("Say briefly what you did.")
         if partners is None:
             del self.fields["partner"]
         else:
-            self.fields["partner"].queryset = partners
-            self.fields["partner"].label_from_instance = lambda user: user.display_name or str(user)
+            self.fields["partner"].queryset = partners  # type: ignore[attr-defined]
+            self.fields["partner"].label_from_instance = lambda user: user.display_name or str(user)  # type: ignore[attr-defined]
 
     @classmethod
     def initial_for(cls, contribution: Contribution) -> dict[str, Any]:
@@ -159,7 +162,7 @@ class ContributionForm(forms.Form):
         return date
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         if "hours" in self.errors or "minutes" in self.errors:
             return data
         hours, minutes = data.get("hours") or 0, data.get("minutes") or 0
@@ -232,7 +235,7 @@ class ExpenseForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         if self.receipts_required and not data.get("receipt") and "receipt" not in self.errors:
             self.add_error(
                 "receipt",
@@ -275,11 +278,11 @@ class InvolvementFilterForm(forms.Form):
         self, *args: Any, studies: QuerySet[Study], stage_names: list[str], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["study"].queryset = studies
-        self.fields["stage"].choices = [("", _("All"))] + [(name, name) for name in stage_names]
+        self.fields["study"].queryset = studies  # type: ignore[attr-defined]
+        self.fields["stage"].choices = [("", _("All"))] + [(name, name) for name in stage_names]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The “to” date must be on or after the “from” date."))
@@ -301,7 +304,7 @@ class ReturnForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
+        reason: str = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(
                 _("Say what needs changing, so the partner knows what to do.")
@@ -338,7 +341,7 @@ def _split(minutes: int) -> tuple[int, int]:
     return divmod(minutes, 60)
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
     """The policy, with the half-day and day thresholds entered as hours and minutes."""
 
     half_day_hours = forms.IntegerField(
@@ -374,7 +377,7 @@ class PolicyForm(forms.ModelForm):
         self.initial["day_hours"], self.initial["day_minutes"] = _split(policy.day_from_minutes)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         names = ("half_day_hours", "half_day_minutes", "day_hours", "day_minutes")
         if any(data.get(name) is None for name in names):
             return data
@@ -405,7 +408,7 @@ class PolicyForm(forms.ModelForm):
         }
 
 
-class RateForm(forms.ModelForm):
+class RateForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = PaymentRate
         fields = ["kind", "amount", "effective_from"]
@@ -429,7 +432,7 @@ class RateForm(forms.ModelForm):
     def __init__(self, *args: Any, policy: PaymentPolicy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
-        self.fields["kind"].choices = RateKind.choices
+        self.fields["kind"].choices = RateKind.choices  # type: ignore[attr-defined]
 
     def clean_amount(self) -> Decimal:
         amount: Decimal = self.cleaned_data["amount"]
@@ -438,7 +441,7 @@ class RateForm(forms.ModelForm):
         return amount
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         kind, effective_from = data.get("kind"), data.get("effective_from")
         if (
             kind
@@ -505,7 +508,7 @@ class ExportForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end of the period must be on or after its start."))
@@ -553,14 +556,14 @@ class HistoryFilterForm(forms.Form):
         if stages is None:
             del self.fields["stage"]
         else:
-            self.fields["stage"].choices = [
+            self.fields["stage"].choices = [  # type: ignore[attr-defined]
                 ("", _("All stages")),
                 *[(stage.pk, stage.name) for stage in stages],
             ]
         if studies is None:
             del self.fields["study"]
         else:
-            self.fields["study"].choices = [("", _("All studies")), *studies]
+            self.fields["study"].choices = [("", _("All studies")), *studies]  # type: ignore[attr-defined]
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs["class"] = css

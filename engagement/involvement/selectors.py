@@ -584,7 +584,7 @@ def reimbursements_due(study: Study) -> list[Contribution]:
                 expenses_paid_on__isnull=True,
             )
         )
-        .filter(expenses_total__gt=0)
+        .filter(expenses_total__gt=0)  # type: ignore[misc]
         .order_by("activity_date", "id")
     )
 

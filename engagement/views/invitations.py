@@ -12,12 +12,12 @@ from engagement.models import Invitation
 from engagement.services import (
     Acceptance,
     InvitationProblem,
-    RuleBroken,
     invitation_accept,
     invitation_from_token,
 )
 from portal.accounts.forms import AccountFromInvitationForm
 from portal.accounts.services import user_by_email, user_create, user_owns_email
+from portal.rules import RuleBroken
 
 _PROBLEM_STATUS = {
     InvitationProblem.INVALID: 404,

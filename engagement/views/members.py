@@ -13,14 +13,15 @@ from engagement.forms import InvitationForm, MembershipRoleForm
 from engagement.models import Invitation, Membership
 from engagement.selectors import study_members, study_past_members, study_pending_invitations
 from engagement.services import (
-    RuleBroken,
     invitation_create,
     invitation_resend,
     invitation_revoke,
     membership_change_role,
     membership_end,
 )
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.rules import RuleBroken
 
 
 def _membership(access: StudyAccess, membership_id: int) -> Membership:
@@ -55,7 +56,7 @@ def member_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 
 @study_view(Action.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
-def member_invite(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def member_invite(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

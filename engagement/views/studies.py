@@ -12,12 +12,13 @@ from engagement.access import StudyAccess, study_view
 from engagement.forms import StudyForm
 from engagement.selectors import can_create_studies, study_stages
 from engagement.services import study_create, study_update
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def study_new(request: HttpRequest) -> HttpResponse:
+def study_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not can_create_studies(request.user):
         raise PermissionDenied(_("Only PPIE leads can start a study."))
     form = StudyForm(request.POST if request.method == "POST" else None)

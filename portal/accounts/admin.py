@@ -4,13 +4,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from portal.accounts.models import Profile, User
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(admin.StackedInline):  # type: ignore[type-arg]
     model = Profile
     can_delete = False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     ordering = ["email"]
     list_display = ["email", "display_name", "can_create_studies", "is_staff", "is_active"]
     list_filter = ["can_create_studies", "is_staff", "is_active"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import (
@@ -13,7 +13,7 @@ from portal.accounts.models import Profile, User
 from portal.accounts.services import PROFILE_FIELDS
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     display_name = forms.CharField(
         label=_("Name"),
         max_length=150,
@@ -41,7 +41,7 @@ class ProfileForm(forms.ModelForm):
         return value if value is not None else self.instance.payment_reduced_percent or 50
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         if data.get("contact_method") in {"phone", "text"} and not data.get("phone"):
             self.add_error("phone", _("Enter a phone number so we can call or text you."))
         return data
@@ -71,7 +71,7 @@ class AccountFromInvitationForm(forms.Form):
         self.email = email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The two passwords are not the same."))

@@ -64,4 +64,7 @@ def user_owns_email(user: User, email: str) -> bool:
     email = email.strip()
     if user.email.lower() == email.lower():
         return True
-    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    verified: bool = EmailAddress.objects.filter(
+        user=user, email__iexact=email, verified=True
+    ).exists()
+    return verified

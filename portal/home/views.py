@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from engagement.selectors import can_create_studies, current_memberships
 from portal.home.dashboard import answers_to_read, attention, reviews_waiting
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Role, team_roles
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = list(current_memberships(request.user))
     partner_memberships = [m for m in memberships if m.role == Role.PARTNER]
     team_memberships = [m for m in memberships if m.role in team_roles()]
     needs = attention(team_memberships)
     for item in needs:
-        item.membership.comments_to_answer = item.comments_open
+        item.membership.comments_to_answer = item.comments_open  # type: ignore[attr-defined]
     return render(
         request,
         "dashboard.html",

@@ -21,6 +21,7 @@ from engagement.involvement.services.contributions import (
 from engagement.involvement.wording import describe
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration, money
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -42,7 +43,7 @@ def _is_id(value: str) -> bool:
 
 @study_view(Action.APPROVE_CONTRIBUTIONS)
 @require_http_methods(["GET", "POST"])
-def approval_queue(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def approval_queue(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     if request.method == "POST":
         ids = [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
         chosen = contributions_chosen(access.study, ids)
@@ -75,7 +76,7 @@ def approval_queue(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 @study_view(Action.APPROVE_CONTRIBUTIONS)
 @require_POST
 def contribution_approve_view(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
     try:
@@ -98,7 +99,7 @@ def contribution_approve_view(
 @study_view(Action.APPROVE_CONTRIBUTIONS)
 @require_http_methods(["GET", "POST"])
 def contribution_return_view(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
     form = ReturnForm(request.POST if request.method == "POST" else None)

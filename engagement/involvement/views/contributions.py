@@ -53,6 +53,7 @@ from engagement.involvement.services.contributions import (
 from engagement.models import ActivityType, Contribution, ContributionState, ImpactStandard
 from portal.accounts.models import User
 from portal.formatting import duration, hours, money_amount
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action, Role
 from portal.rules import RuleBroken
 from portal.spreadsheets import spreadsheet_response
@@ -145,7 +146,7 @@ def _export(queryset: QuerySet[Contribution], kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_involvement(request: HttpRequest) -> HttpResponse:
+def my_involvement(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A person's own contributions across their studies, with totals and downloads."""
     own = own_contributions(request.user)
     scope = own_involvement_scope(request.user)
@@ -199,7 +200,7 @@ def my_involvement(request: HttpRequest) -> HttpResponse:
 
 
 def _save_from_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     access: StudyAccess,
     form: ContributionForm,
     *,
@@ -236,7 +237,7 @@ def _save_from_form(
 
 @study_view(Action.RECORD_CONTRIBUTION)
 @require_http_methods(["GET", "POST"])
-def contribution_new(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def contribution_new(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     by_coordinator = access.role == Role.COORDINATOR
     partners = current_partners(access.study) if by_coordinator else None
     form = ContributionForm(
@@ -295,7 +296,7 @@ def contribution_detail(
 @study_view(Action.RECORD_CONTRIBUTION)
 @require_http_methods(["GET", "POST"])
 def contribution_edit(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
     require_mine(access, contribution)
@@ -440,7 +441,7 @@ def expense_remove_view(
 @require_GET
 def expense_receipt(
     request: HttpRequest, access: StudyAccess, contribution_id: int, expense_id: int
-) -> HttpResponse:
+) -> FileResponse:
     contribution = contribution_in(access, contribution_id)
     if not sees_money(access, contribution):
         raise PermissionDenied(_("Receipts are seen by the partner and those who pay them."))

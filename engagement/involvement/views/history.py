@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,9 +29,10 @@ from engagement.involvement.selectors import (
     study_contributions,
     team_study_ids,
 )
-from engagement.models import Study
+from engagement.models import Contribution, Study
 from engagement.selectors import study_stages
 from portal.formatting import hours_text
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.spreadsheets import SheetFormat, spreadsheet_response
 
@@ -50,7 +51,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     return urlencode(pairs)
 
 
-def _paginate(request: HttpRequest, queryset: Any) -> Page:
+def _paginate(request: HttpRequest, queryset: QuerySet[Contribution]) -> Page[Contribution]:
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for contribution in page.object_list:
@@ -121,7 +122,9 @@ def _partner_url_prefix(study: Study) -> str:
 
 @study_view(Action.VIEW_STUDY_INVOLVEMENT)
 @require_GET
-def partner_involvement(request: HttpRequest, access: StudyAccess, user_id: int) -> HttpResponse:
+def partner_involvement(
+    request: AuthenticatedHttpRequest, access: StudyAccess, user_id: int
+) -> HttpResponse:
     partner = partner_in(access, user_id)
     study_ids = team_study_ids(request.user)
     # The partner's studies among the viewer's, for the filter; titles in one query.

@@ -61,7 +61,10 @@ def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
             "due": due,
             "due_total": sum((row.payment_due or Decimal("0") for row in due), Decimal("0")),
             "expenses": expenses,
-            "expenses_total": sum((row.expenses_total for row in expenses), Decimal("0")),
+            "expenses_total": sum(
+                (row.expenses_total for row in expenses),  # type: ignore[attr-defined]
+                Decimal("0"),
+            ),
             "paid": paid,
             "paid_shown": PAID_SHOWN,
         },
