@@ -19,6 +19,8 @@ install: $(STAMP)
 
 # The embedded default: SQLite, a file-system Celery broker and emails as files, all in var/.
 run: export DEBUG = true
+# Links in emails point at the address the portal is served on.
+run: export SITE_URL = http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo

@@ -92,6 +92,10 @@ class Version(models.Model):
         return f"{self.document} v{self.number}"
 
 
+def default_reminder_days() -> list[int]:
+    return [3, 1]
+
+
 class ReviewRound(models.Model):
     """A version opened for comment to chosen partners until a deadline."""
 
@@ -108,6 +112,8 @@ class ReviewRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Days before the deadline on which partners who have not finished are reminded.
+    reminder_days = models.JSONField(default=default_reminder_days, blank=True)
 
     class Meta:
         ordering = ["-opens_at", "-id"]

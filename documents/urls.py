@@ -31,6 +31,11 @@ urlpatterns = [
     path(C + "resolve/", comments.comment_resolve, name="comment_resolve"),
     path(C + "confirm/", comments.comment_confirm, name="comment_confirm"),
     path(C + "reopen/", comments.comment_reopen, name="comment_reopen"),
+    path(S + "rounds/<id:round_id>/", rounds.round_detail, name="round_detail"),
+    path(S + "rounds/<id:round_id>/remind/", rounds.round_remind_view, name="round_remind"),
+    path(
+        S + "rounds/<id:round_id>/calendar.ics", rounds.round_calendar_view, name="round_calendar"
+    ),
     path(S + "rounds/<id:round_id>/extend/", rounds.round_extend_view, name="round_extend"),
     path(S + "rounds/<id:round_id>/finish/", rounds.round_finish, name="round_finish"),
 ]

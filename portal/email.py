@@ -78,8 +78,22 @@ def email_send_now(message: EmailMessage, *, last_try: bool = False) -> None:
         if is_temporary_mail_error(error) and not last_try:
             raise TemporaryMailError(str(error)) from error
         raise PermanentMailError(
-            f"The email could not be delivered ({error.__class__.__name__})."
+            f"The email could not be delivered: {mail_error_reason(error)} "
+            f"({error.__class__.__name__})."
         ) from error
+
+
+def mail_error_reason(error: Exception) -> str:
+    """Why a message was not delivered, in words a coordinator can act on."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "the address was refused"
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return "the mail server refused our sender address"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"the mail server refused it ({error.smtp_code})"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "the mail server kept disconnecting"
+    return "the mail server could not be reached"
 
 
 def is_temporary_mail_error(error: Exception) -> bool:

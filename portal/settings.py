@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "engagement",
     "documents",
     "portal.home",
+    "portal.notifications",
     "portal",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "portal.context_processors.notifications",
             ],
         },
     }
@@ -108,8 +111,8 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "portal.accounts.backends.PortalModelBackend",
+    "portal.accounts.backends.PortalAllauthBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,7 +188,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_MB", 600, minimum=100) * 1024
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The reminder scan: review rounds opening, deadlines near and passed, and anything recorded
+# but not yet handed to a worker. Every periodic task of the portal is listed here.
+REMINDER_SCAN_MINUTES = env_int("REMINDER_SCAN_MINUTES", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
+    "reminder-scan": {
+        "task": "portal.home.tasks.reminders_scan",
+        "schedule": REMINDER_SCAN_MINUTES * 60,
+    },
+    "daily-summaries": {
+        "task": "portal.notifications.tasks.digests_send",
+        "schedule": crontab(hour=8, minute=0),
+        "args": ("daily",),
+    },
+    "weekly-summaries": {
+        "task": "portal.notifications.tasks.digests_send",
+        "schedule": crontab(hour=8, minute=0, day_of_week="monday"),
+        "args": ("weekly",),
+    },
+    "team-digest": {
+        "task": "portal.home.tasks.team_digests_send",
+        "schedule": crontab(hour=8, minute=30, day_of_week="monday"),
+    },
     "clear-expired-sessions": {
         "task": "portal.accounts.tasks.sessions_clear_expired",
         "schedule": 24 * 60 * 60,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("portal.home.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("profile/", profile_edit, name="profile"),
+    path("", include("portal.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("engagement.urls")),

@@ -38,6 +38,8 @@ from engagement.involvement.services.contributions import (
 from engagement.models import Invitation, Membership, Stage, Study
 from engagement.services import invitation_token
 from portal.accounts.models import User
+from portal.notifications.models import Kind, Notification
+from portal.notifications.tokens import unsubscribe_token
 from portal.permissions import Action, Role, role_may
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import open_round, ready_version, thread
@@ -45,6 +47,7 @@ from tests.factories import InvitationFactory, MembershipFactory, StageFactory
 from tests.matrix_rows import FORM_ERROR, LOGIN, Go
 from tests.matrix_rows import contributions as matrix_contributions
 from tests.matrix_rows import history as matrix_history
+from tests.matrix_rows import notifications as matrix_notifications
 from tests.matrix_rows import payments as matrix_payments
 
 # --- how the URLconf is walked ------------------------------------------------
@@ -356,7 +359,7 @@ OWNER_ONLY = {
 NOT_PAGES = {"version_status", "version_original", "version_annotations"}
 
 # Each area of involvement keeps its rows in its own module, merged here.
-for _area in (matrix_contributions, matrix_payments, matrix_history):
+for _area in (matrix_contributions, matrix_payments, matrix_history, matrix_notifications):
     MATRIX.update(_area.ROWS)
     OWNER_ONLY.update(_area.OWNER_ONLY)
     NOT_PAGES |= _area.NOT_PAGES
@@ -382,6 +385,7 @@ class Objects:
     comment: Comment
     review_round: ReviewRound
     involvement: dict[str, int]
+    notification: Notification
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -394,6 +398,8 @@ class Objects:
             "number": self.version.number,
             "comment_id": self.comment.pk,
             "round_id": self.review_round.pk,
+            "notification_id": self.notification.pk,
+            "unsubscribe_token": unsubscribe_token(self.team.partner.pk),
             **self.involvement,
         }
 
@@ -422,6 +428,9 @@ def objects(team: StudyTeam, media: None) -> Objects:
         comment=comment,
         review_round=review_round,
         involvement=involvement_objects(team.study, team.coordinator, team.partner),
+        notification=Notification.objects.get(
+            recipient=team.partner, kind=Kind.ROUND_OPENED, object_type="assignment"
+        ),
     )
 
 

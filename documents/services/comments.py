@@ -23,6 +23,7 @@ from documents.models import (
     VersionStatus,
     Visibility,
 )
+from documents.reminders import reply_notify
 from documents.selectors import current_assignment
 from documents.services.rounds import assignment_start
 from portal.accounts.models import User
@@ -173,6 +174,7 @@ def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
         visibility=thread.visibility,
     )
     draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
+    reply_notify(reply=reply)
     return reply
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import Comment, Outcome, Response, ThreadState, Version, VersionStatus
+from documents.reminders import answer_notify
 from portal.accounts.models import User
 from portal.rules import RuleBroken
 
@@ -58,6 +59,7 @@ def response_save(
         # Publishing again (say after the partner reopened the thread) makes it new to them.
         response.published_at = timezone.now()
         response.save(update_fields=["published_at"])
+        answer_notify(response=response)
     if response.published_at is not None and thread.state == ThreadState.OPEN:
         Comment.objects.filter(pk=thread.pk).update(state=ThreadState.ANSWERED)
     return response

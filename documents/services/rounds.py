@@ -18,6 +18,7 @@ from documents.models import (
     Version,
     VersionStatus,
 )
+from documents.reminders import round_opened_notify
 from engagement.involvement.services.contributions import contribution_propose
 from engagement.models import Contribution, Membership, Stage
 from portal.accounts.models import User
@@ -71,6 +72,7 @@ def round_open(
     Assignment.objects.bulk_create(
         Assignment(round=review_round, partner=partner) for partner in chosen
     )
+    round_opened_notify(review_round=review_round)
     return review_round
 
 

@@ -4,12 +4,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from documents.access import round_in, version_in
+from documents.calendar import round_calendar
 from documents.forms import ExtendForm, FinishForm, RoundForm
-from documents.services.rounds import assignment_finish, assignment_for, round_extend, round_open
+from documents.models import AssignmentState
+from documents.reminders import deadline_text, failed_for_round, round_progress, round_remind
+from documents.services.rounds import (
+    assignment_finish,
+    assignment_for,
+    round_extend,
+    round_is_open,
+    round_open,
+)
 from documents.views.versions import version_url_kwargs
 from engagement.access import StudyAccess, study_view
 from portal.accounts.models import User
@@ -105,3 +116,72 @@ def round_finish(
         "documents/round_finish.html",
         {"study": access.study, "round": review_round, "assignment": assignment, "form": form},
     )
+
+
+@study_view(Action.MANAGE_ROUNDS)
+@require_safe
+def round_detail(request: HttpRequest, access: StudyAccess, round_id: int) -> HttpResponse:
+    """Who has finished, who is in progress, who has not started, and when each was reminded."""
+    review_round = round_in(access, round_id)
+    now = timezone.now()
+    progress = round_progress(review_round)
+    return render(
+        request,
+        "documents/round_detail.html",
+        {
+            "study": access.study,
+            "round": review_round,
+            "document": review_round.version.document,
+            "progress": progress,
+            "is_open": round_is_open(review_round, now),
+            "not_finished": sum(1 for a in progress if a.state != AssignmentState.FINISHED),
+            "failures": failed_for_round(review_round),
+        },
+    )
+
+
+@study_view(Action.MANAGE_ROUNDS)
+@require_POST
+def round_remind_view(request: HttpRequest, access: StudyAccess, round_id: int) -> HttpResponse:
+    review_round = round_in(access, round_id)
+    try:
+        sent, next_allowed = round_remind(review_round=review_round)
+    except RuleBroken as refusal:
+        messages.error(request, str(refusal))
+        return redirect("round_detail", study_id=access.study.pk, round_id=review_round.pk)
+    if sent:
+        messages.success(
+            request,
+            ngettext(
+                "A reminder is on its way to %(n)s partner.",
+                "A reminder is on its way to %(n)s partners.",
+                sent,
+            )
+            % {"n": sent},
+        )
+    if next_allowed is not None:
+        messages.info(
+            request,
+            _(
+                "Partners reminded in the last 24 hours were not reminded again. The next "
+                "reminder to them can be sent from %(when)s."
+            )
+            % {"when": deadline_text(next_allowed)},
+        )
+    if not sent and next_allowed is None:
+        messages.info(request, _("Everyone has finished: there is nobody to remind."))
+    return redirect("round_detail", study_id=access.study.pk, round_id=review_round.pk)
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def round_calendar_view(request: HttpRequest, access: StudyAccess, round_id: int) -> HttpResponse:
+    """The deadline as a calendar entry (.ics), the same one the reminders carry."""
+    review_round = round_in(access, round_id)
+    response = HttpResponse(
+        round_calendar(review_round), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="review-deadline-{review_round.pk}.ics"'
+    )
+    return response

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -44,6 +45,11 @@ class Study(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    response_reminder_days = models.PositiveSmallIntegerField(
+        _("remind the team of comments with no answer after (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
 
     class Meta:

@@ -99,7 +99,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "engagement/invitation_login.html", {"invitation": invitation})
         except RuleBroken:
             return _problem(request, invitation, InvitationProblem.USED)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="portal.accounts.backends.PortalModelBackend")
         return _joined(request, invitation, acceptance)
     return render(
         request, "engagement/invitation_signup.html", {"invitation": invitation, "form": form}

@@ -20,6 +20,7 @@ from engagement.services import (
     membership_end,
 )
 from portal.http import AuthenticatedHttpRequest
+from portal.notifications.selectors import failed_for_study
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -50,6 +51,7 @@ def member_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
             "past_members": study_past_members(access.study),
             "invitations": study_pending_invitations(access.study) if can_manage else [],
             "can_manage": can_manage,
+            "failures": list(failed_for_study(access.study.pk)[:20]) if can_manage else [],
         },
     )
 

@@ -26,6 +26,7 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {
             "accessibility_needs": forms.Textarea(attrs={"rows": 4}),
             "contact_method": forms.RadioSelect,
+            "email_frequency": forms.RadioSelect,
             "acknowledgement": forms.RadioSelect,
             "payment_preference": forms.RadioSelect,
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.notifications.models import Frequency
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -114,8 +116,15 @@ class Profile(models.Model):
         default=ContactMethod.EMAIL,
     )
     phone = models.CharField(_("phone number"), max_length=40, blank=True)
-    email_reminders = models.BooleanField(
-        _("send me email reminders about reviews and deadlines"), default=True
+    email_frequency = models.CharField(
+        _("how often should we email you about reviews, answers and your contributions?"),
+        max_length=10,
+        choices=Frequency.choices,
+        default=Frequency.IMMEDIATE,
+        help_text=_(
+            "Everything also appears on your What's new page. Emails about your account, "
+            "invitations and passwords always come."
+        ),
     )
     acknowledgement = models.CharField(
         _("how should we acknowledge your involvement?"),

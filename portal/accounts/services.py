@@ -33,7 +33,7 @@ PROFILE_FIELDS = (
     "accessibility_needs",
     "contact_method",
     "phone",
-    "email_reminders",
+    "email_frequency",
     "acknowledgement",
     "payment_preference",
     "payment_reduced_percent",

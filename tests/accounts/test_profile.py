@@ -24,7 +24,7 @@ def profile_data(**overrides: str) -> dict[str, str]:
         "accessibility_needs": "Large print, and documents a week early please.",
         "contact_method": ContactMethod.POST,
         "phone": "",
-        "email_reminders": "",
+        "email_frequency": "essential",
         "acknowledgement": Acknowledgement.ANONYMOUS,
         "payment_preference": PaymentPreference.DECLINE,
     }
@@ -56,7 +56,7 @@ def test_it_saves_the_profile(person):
     assert profile.pronouns == "she/her"
     assert profile.accessibility_needs == "Large print, and documents a week early please."
     assert profile.contact_method == ContactMethod.POST
-    assert profile.email_reminders is False
+    assert profile.email_frequency == "essential"
     assert profile.acknowledgement == Acknowledgement.ANONYMOUS
     assert profile.payment_preference == PaymentPreference.DECLINE
     assert profile.salutation == "Sam"

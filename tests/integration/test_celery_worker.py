@@ -22,13 +22,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(postgres, redis_url, tmp_path, settings, worker_id):
+def worker(postgres, redis_url, tmp_path, settings):
     """Start `celery worker` on its own queue; the test process publishes to it.
 
     The queue is named for this test alone (and the pytest-xdist worker running it), so tests
     running side by side on the same broker never take each other's tasks.
     """
-    queue = f"test-{worker_id}-{uuid.uuid4().hex[:12]}"
+    queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads the worker must read
     env = {

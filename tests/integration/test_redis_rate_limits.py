@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def redis_cache(settings: Any, worker_id: str) -> Iterator[str]:
+def redis_cache(settings: Any) -> Iterator[str]:
     """The default cache in the test settings' own Redis database, under this test's own prefix.
 
     Other runs may count in the same database at the same time, so the test never empties it:
@@ -30,7 +31,8 @@ def redis_cache(settings: Any, worker_id: str) -> Iterator[str]:
         client.ping()
     except redis.RedisError as error:
         unavailable(f"Redis at {url} does not answer: {error}")
-    prefix = f"rate-limit-test-{worker_id}-{uuid.uuid4().hex[:12]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    prefix = f"rate-limit-test-{worker}-{uuid.uuid4().hex[:12]}"
     caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

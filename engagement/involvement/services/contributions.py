@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement.involvement.notices import contribution_notify
 from engagement.involvement.selectors import policy_for
 from engagement.involvement.services.payments import payment_for_time
 from engagement.models import (
@@ -29,6 +30,7 @@ from engagement.models import (
 )
 from portal.accounts.models import User
 from portal.accounts.services import profile_for
+from portal.notifications.models import Kind
 from portal.permissions import Role
 from portal.rules import RuleBroken
 
@@ -209,6 +211,7 @@ def contribution_approve(*, contribution: Contribution, by: User) -> Contributio
         contribution.paid_on = timezone.localdate()
         contribution.payment_reference = _("No payment: declined by the partner")[:100]
     contribution.save()
+    contribution_notify(contribution=contribution, kind=Kind.CONTRIBUTION_APPROVED)
     return contribution
 
 
@@ -237,6 +240,7 @@ def contribution_return(*, contribution: Contribution, by: User, reason: str) ->
     contribution.decided_by = by
     contribution.decided_at = timezone.now()
     contribution.save()
+    contribution_notify(contribution=contribution, kind=Kind.CONTRIBUTION_RETURNED)
     return contribution
 
 
@@ -260,6 +264,7 @@ def contribution_mark_paid(
     contribution.paid_on = paid_on
     contribution.payment_reference = reference.strip()[:100]
     contribution.save()
+    contribution_notify(contribution=contribution, kind=Kind.CONTRIBUTION_PAID)
     return contribution
 
 

@@ -1,0 +1,69 @@
+"""Telling partners what became of their contributions: approved, returned or paid."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from engagement.involvement.wording import describe
+from engagement.models import Contribution, ContributionState, Membership
+from portal.formatting import money
+from portal.notifications.models import Kind, Notification
+from portal.notifications.relevance import relevance_register
+from portal.notifications.services import Message, notifications_record
+
+TITLES: dict[str, str] = {
+    Kind.CONTRIBUTION_APPROVED: _("Your contribution was approved: %(what)s"),
+    Kind.CONTRIBUTION_RETURNED: _("Your contribution needs a change: %(what)s"),
+    Kind.CONTRIBUTION_PAID: _("Your contribution has been paid: %(what)s"),
+}
+
+
+def contribution_notify(*, contribution: Contribution, kind: str) -> None:
+    """Record the notice once per decision (a contribution returned twice is told twice)."""
+    occasion = ""
+    if kind == Kind.CONTRIBUTION_RETURNED and contribution.decided_at is not None:
+        occasion = contribution.decided_at.isoformat(timespec="seconds")
+    what = describe(contribution)
+    notifications_record(
+        [
+            Message(
+                recipient=contribution.partner,
+                kind=kind,
+                object_type="contribution",
+                object_id=contribution.pk,
+                occasion=occasion,
+                study_id=contribution.study_id,
+                title=str(TITLES[kind]) % {"what": what},
+                link=reverse("contribution_detail", args=[contribution.study_id, contribution.pk]),
+                template=kind,
+                context={
+                    "description": what,
+                    "reason": contribution.returned_reason,
+                    "due": money(contribution.payment_due) if contribution.payment_due else "",
+                    "amount": money(contribution.payment_due) if contribution.payment_due else "",
+                },
+            )
+        ]
+    )
+
+
+def _still_relevant(notification: Notification) -> str:
+    contribution = Contribution.objects.filter(pk=notification.object_id).first()
+    if contribution is None:
+        return "the contribution was removed"
+    if not Membership.objects.filter(
+        study_id=contribution.study_id, user_id=notification.recipient_id, left_on__isnull=True
+    ).exists():
+        return "the partner has left the study"
+    if (
+        notification.kind == Kind.CONTRIBUTION_RETURNED
+        and contribution.state != ContributionState.RETURNED
+    ):
+        return "the contribution is no longer waiting for a change"
+    return ""
+
+
+def relevance_checks_register() -> None:
+    for kind in TITLES:
+        relevance_register(kind, _still_relevant)

@@ -1,0 +1,1 @@
+"""Notifications: the record of each message the portal sends, each sent exactly once."""

@@ -1,0 +1,87 @@
+"""One row per message a person is sent: in "What's new", and by email as they prefer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    ROUND_OPENED = "round_opened", _("A review has opened")
+    DEADLINE_NEAR = "deadline_near", _("A review deadline is near")
+    DEADLINE_PASSED = "deadline_passed", _("A review deadline has passed")
+    ROUND_OVERDUE = "round_overdue", _("Reviews not finished by the deadline")
+    REVIEW_REMINDER = "review_reminder", _("A reminder from the study team")
+    COMMENT_ANSWERED = "comment_answered", _("Your comment was answered")
+    THREAD_REPLY = "thread_reply", _("A reply in your conversation")
+    CONTRIBUTION_APPROVED = "contribution_approved", _("Your contribution was approved")
+    CONTRIBUTION_RETURNED = "contribution_returned", _("Your contribution was returned")
+    CONTRIBUTION_PAID = "contribution_paid", _("Your contribution was paid")
+    TEAM_DIGEST = "team_digest", _("What is waiting for the study team")
+    DIGEST = "digest", _("Your summary of what is new")
+
+
+class Delivery(models.TextChoices):
+    PENDING = "pending", _("Waiting to be emailed")
+    HELD = "held", _("Waiting for the person's summary email")
+    SENDING = "sending", _("Being emailed")
+    SENT = "sent", _("Emailed")
+    IN_DIGEST = "in_digest", _("Emailed in a summary")
+    NOT_EMAILED = "not_emailed", _("Not emailed: the person chose essential emails only")
+    FAILED = "failed", _("Could not be emailed")
+    SKIPPED = "skipped", _("Not sent: no longer relevant")
+
+
+class Frequency(models.TextChoices):
+    """How often a person wants email about what is new (essential email always goes)."""
+
+    IMMEDIATE = "immediate", _("As it happens")
+    DAILY = "daily", _("One summary a day")
+    WEEKLY = "weekly", _("One summary a week")
+    ESSENTIAL = "essential", _("Only essential emails (account, invitations, passwords)")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # What it is about, as a type name and id: the apps above the base own those tables.
+    object_type = models.CharField(max_length=32)
+    object_id = models.PositiveBigIntegerField()
+    # Which time it is about the same thing: "3d", "1d", "passed", a response id, a date.
+    occasion = models.CharField(max_length=64, blank=True, default="")
+    study_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    title = models.CharField(max_length=300)
+    link = models.CharField(max_length=500)
+    subject = models.CharField(max_length=300)
+    text_body = models.TextField()
+    html_body = models.TextField()
+    attachments = models.JSONField(default=list, blank=True)
+    essential = models.BooleanField(default=False)
+    delivery = models.CharField(max_length=12, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "object_type", "object_id", "occasion"],
+                name="notification_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["delivery", "queued_at"], name="notification_to_send"),
+            models.Index(fields=["object_type", "object_id"], name="notification_about"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id}"

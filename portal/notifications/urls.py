@@ -1,0 +1,10 @@
+from django.urls import path
+
+from portal.notifications import views
+
+urlpatterns = [
+    path("whats-new/", views.whats_new, name="whats_new"),
+    path("whats-new/read/", views.whats_new_read_all, name="whats_new_read_all"),
+    path("whats-new/<id:notification_id>/", views.notification_follow, name="notification_follow"),
+    path("unsubscribe/<str:unsubscribe_token>/", views.unsubscribe_view, name="unsubscribe"),
+]
