@@ -118,7 +118,11 @@ def test_a_worker_process_delivers_an_invitation_through_redis(team, worker):
     )
 
     def sent() -> bool:
-        return Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=False).exists()
+        # The invitation is marked before the email goes, so also wait for the task to finish.
+        return (
+            Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=False).exists()
+            and "succeeded" in log_path.read_text()
+        )
 
     assert _wait_for(sent), "worker did not send the invitation:\n" + log_path.read_text()
     messages = list(mail_dir.glob("*.log"))
