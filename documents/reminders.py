@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -71,7 +71,34 @@ def _calendar(review_round: ReviewRound) -> Attachment:
     )
 
 
-def _assignment_message(assignment: Assignment, kind: str, occasion: str = "") -> Message:
+class _RoundWords:
+    """What every partner of a round is told, worked out once per round."""
+
+    def __init__(self) -> None:
+        self._context: dict[int, dict[str, object]] = {}
+        self._calendar: dict[int, Attachment] = {}
+        self._link: dict[int, str] = {}
+
+    def context(self, review_round: ReviewRound) -> dict[str, object]:
+        if review_round.pk not in self._context:
+            self._context[review_round.pk] = _round_context(review_round)
+        return self._context[review_round.pk]
+
+    def calendar(self, review_round: ReviewRound) -> Attachment:
+        if review_round.pk not in self._calendar:
+            self._calendar[review_round.pk] = _calendar(review_round)
+        return self._calendar[review_round.pk]
+
+    def link(self, review_round: ReviewRound) -> str:
+        if review_round.pk not in self._link:
+            self._link[review_round.pk] = round_link(review_round)
+        return self._link[review_round.pk]
+
+
+def _assignment_message(
+    assignment: Assignment, kind: str, occasion: str = "", words: _RoundWords | None = None
+) -> Message:
+    words = words or _RoundWords()
     review_round = assignment.round
     document = review_round.version.document
     titles: dict[str, str] = {
@@ -80,7 +107,10 @@ def _assignment_message(assignment: Assignment, kind: str, occasion: str = "") -
         Kind.DEADLINE_PASSED: _("The review of “%(title)s” has closed"),
         Kind.REVIEW_REMINDER: _("A reminder about your review of “%(title)s”"),
     }
-    attachments = [_calendar(review_round)] if kind != Kind.DEADLINE_PASSED else []
+    # Reminders of the deadline carry it as a calendar entry.
+    attachments = (
+        [words.calendar(review_round)] if kind in (Kind.DEADLINE_NEAR, Kind.REVIEW_REMINDER) else []
+    )
     return Message(
         recipient=assignment.partner,
         kind=kind,
@@ -90,9 +120,9 @@ def _assignment_message(assignment: Assignment, kind: str, occasion: str = "") -
         study_id=document.study_id,
         title=titles[kind]
         % {"title": document.title, "deadline": deadline_text(review_round.deadline)},
-        link=round_link(review_round),
+        link=words.link(review_round),
         template=kind,
-        context=_round_context(review_round),
+        context=words.context(review_round),
         attachments=attachments,
     )
 
@@ -122,6 +152,26 @@ def _assignments(**filters: object) -> QuerySet[Assignment]:
         .exclude(state=AssignmentState.FINISHED)
         .filter(_still_partner())
         .select_related("partner__profile", "round__version__document__study")
+        .only(
+            "id",
+            "state",
+            "round_id",
+            "partner__id",
+            "partner__email",
+            "partner__display_name",
+            "partner__is_active",
+            "partner__profile__email_frequency",
+            "round__id",
+            "round__deadline",
+            "round__opens_at",
+            "round__instructions",
+            "round__version__id",
+            "round__version__number",
+            "round__version__document__id",
+            "round__version__document__title",
+            "round__version__document__study__id",
+            "round__version__document__study__title",
+        )
         .order_by("round_id", "id")
     )
 
@@ -138,11 +188,12 @@ def _current_occasion(review_round: ReviewRound, now: dt.datetime) -> str:
 def rounds_scan(*, now: dt.datetime | None = None) -> int:
     """Record every review notification now due; returns how many were offered."""
     now = now or timezone.now()
+    words = _RoundWords()
     messages: list[Message] = []
     opened = _assignments(round__opens_at__lte=now, round__deadline__gt=now).filter(
         ~_not_told(Kind.ROUND_OPENED)
     )
-    messages += [_assignment_message(a, Kind.ROUND_OPENED) for a in opened]
+    messages += [_assignment_message(a, Kind.ROUND_OPENED, words=words) for a in opened]
     # Deadlines near: the rounds are few, so each one's due reminder is worked out here.
     open_rounds = ReviewRound.objects.filter(opens_at__lte=now, deadline__gt=now).only(
         "id", "deadline", "reminder_days"
@@ -154,10 +205,10 @@ def rounds_scan(*, now: dt.datetime | None = None) -> int:
             by_occasion[occasion].append(review_round.pk)
     for occasion, round_ids in by_occasion.items():
         near = _assignments(round_id__in=round_ids).filter(~_not_told(Kind.DEADLINE_NEAR, occasion))
-        messages += [_assignment_message(a, Kind.DEADLINE_NEAR, occasion) for a in near]
+        messages += [_assignment_message(a, Kind.DEADLINE_NEAR, occasion, words) for a in near]
     passed_filter = {"round__deadline__lte": now, "round__deadline__gt": now - PASSED_WINDOW}
     passed = _assignments(**passed_filter).filter(~_not_told(Kind.DEADLINE_PASSED, "passed"))
-    messages += [_assignment_message(a, Kind.DEADLINE_PASSED, "passed") for a in passed]
+    messages += [_assignment_message(a, Kind.DEADLINE_PASSED, "passed", words) for a in passed]
     messages += _overdue_summaries(now)
     with transaction.atomic():
         return notifications_record(messages)
@@ -256,8 +307,9 @@ def round_remind(
         )
         candidates = list(_assignments(round=review_round))
         due = [a for a in candidates if a.pk not in recent]
+        words = _RoundWords()
         notifications_record(
-            _assignment_message(a, Kind.REVIEW_REMINDER, now.isoformat(timespec="seconds"))
+            _assignment_message(a, Kind.REVIEW_REMINDER, now.isoformat(timespec="seconds"), words)
             for a in due
         )
     waiting = [recent[a.pk] for a in candidates if a.pk in recent]
@@ -285,7 +337,10 @@ def round_opened_notify(*, review_round: ReviewRound, now: dt.datetime | None = 
     if not review_round.opens_at <= now < review_round.deadline:
         return 0
     opened = _assignments(round=review_round).filter(~_not_told(Kind.ROUND_OPENED))
-    return notifications_record(_assignment_message(a, Kind.ROUND_OPENED) for a in opened)
+    words = _RoundWords()
+    return notifications_record(
+        _assignment_message(a, Kind.ROUND_OPENED, words=words) for a in opened
+    )
 
 
 def round_progress(review_round: ReviewRound) -> list[Assignment]:
@@ -410,54 +465,93 @@ def reply_notify(*, reply: Comment) -> None:
 # --- still relevant when sent? ---------------------------------------------------------------
 
 
-def _assignment_still_open(notification: Notification) -> str:
-    assignment = (
-        Assignment.objects.filter(pk=notification.object_id)
-        .select_related("round__version__document")
-        .first()
+def _current_members(
+    pairs: set[tuple[int, int]], roles: Iterable[str] | None = None
+) -> set[tuple[int, int]]:
+    """Which (study, person) pairs are current memberships, in one query."""
+    if not pairs:
+        return set()
+    memberships = Membership.objects.filter(
+        study_id__in={study for study, _ in pairs},
+        user_id__in={user for _, user in pairs},
+        left_on__isnull=True,
     )
-    if assignment is None:
-        return "the review round was removed"
-    if not _is_current_member(
-        assignment.round.version.document.study_id, assignment.partner_id, [Role.PARTNER]
-    ):
-        return "the partner has left the study"
-    if notification.kind != Kind.ROUND_OPENED and assignment.state == AssignmentState.FINISHED:
-        return "the partner has finished the review"
-    return ""
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return set(memberships.values_list("study_id", "user_id")) & pairs
 
 
-def _round_still_there(notification: Notification) -> str:
-    review_round = (
-        ReviewRound.objects.filter(pk=notification.object_id)
-        .select_related("version__document")
-        .first()
+def _assignments_still_open(notifications: Sequence[Notification]) -> dict[int, str]:
+    found = {
+        pk: (study_id, partner_id, state)
+        for pk, study_id, partner_id, state in Assignment.objects.filter(
+            pk__in=[n.object_id for n in notifications]
+        ).values_list("pk", "round__version__document__study_id", "partner_id", "state")
+    }
+    members = _current_members(
+        {(study, partner) for study, partner, _ in found.values()}, [Role.PARTNER]
     )
-    if review_round is None:
-        return "the review round was removed"
-    if not _is_current_member(
-        review_round.version.document.study_id, notification.recipient_id, [Role.COORDINATOR]
-    ):
-        return "the person is no longer a coordinator of the study"
-    return ""
+    reasons = {}
+    for notification in notifications:
+        assignment = found.get(notification.object_id)
+        if assignment is None:
+            reasons[notification.pk] = "the review round was removed"
+        elif assignment[:2] not in members:
+            reasons[notification.pk] = "the partner has left the study"
+        elif notification.kind != Kind.ROUND_OPENED and assignment[2] == AssignmentState.FINISHED:
+            reasons[notification.pk] = "the partner has finished the review"
+    return reasons
 
 
-def _comment_still_there(notification: Notification) -> str:
-    comment = (
-        Comment.objects.filter(pk=notification.object_id)
-        .select_related("version__document")
-        .first()
-    )
-    if comment is None or comment.withdrawn_at is not None:
-        return "the comment was withdrawn"
-    if not _is_current_member(comment.version.document.study_id, notification.recipient_id):
-        return "the person has left the study"
-    return ""
+def _rounds_still_there(notifications: Sequence[Notification]) -> dict[int, str]:
+    rounds = {
+        r.pk: r
+        for r in ReviewRound.objects.filter(
+            pk__in=[n.object_id for n in notifications]
+        ).select_related("version__document")
+    }
+    pairs = {
+        (rounds[n.object_id].version.document.study_id, n.recipient_id)
+        for n in notifications
+        if n.object_id in rounds
+    }
+    members = _current_members(pairs, [Role.COORDINATOR])
+    reasons = {}
+    for notification in notifications:
+        review_round = rounds.get(notification.object_id)
+        if review_round is None:
+            reasons[notification.pk] = "the review round was removed"
+        elif (review_round.version.document.study_id, notification.recipient_id) not in members:
+            reasons[notification.pk] = "the person is no longer a coordinator of the study"
+    return reasons
+
+
+def _comments_still_there(notifications: Sequence[Notification]) -> dict[int, str]:
+    comments = {
+        c.pk: c
+        for c in Comment.objects.filter(pk__in=[n.object_id for n in notifications]).select_related(
+            "version__document"
+        )
+    }
+    pairs = {
+        (comments[n.object_id].version.document.study_id, n.recipient_id)
+        for n in notifications
+        if n.object_id in comments
+    }
+    members = _current_members(pairs)
+    reasons = {}
+    for notification in notifications:
+        comment = comments.get(notification.object_id)
+        if comment is None or comment.withdrawn_at is not None:
+            reasons[notification.pk] = "the comment was withdrawn"
+        elif (comment.version.document.study_id, notification.recipient_id) not in members:
+            reasons[notification.pk] = "the person has left the study"
+    return reasons
 
 
 def relevance_checks_register() -> None:
     for kind in (Kind.ROUND_OPENED, Kind.DEADLINE_NEAR, Kind.DEADLINE_PASSED, Kind.REVIEW_REMINDER):
-        relevance_register(kind, _assignment_still_open)
-    relevance_register(Kind.ROUND_OVERDUE, _round_still_there)
-    relevance_register(Kind.COMMENT_ANSWERED, _comment_still_there)
-    relevance_register(Kind.THREAD_REPLY, _comment_still_there)
+        relevance_register(kind, _assignments_still_open)
+    relevance_register(Kind.ROUND_OVERDUE, _rounds_still_there)
+    relevance_register(Kind.COMMENT_ANSWERED, _comments_still_there)
+    relevance_register(Kind.THREAD_REPLY, _comments_still_there)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -48,20 +50,30 @@ def contribution_notify(*, contribution: Contribution, kind: str) -> None:
     )
 
 
-def _still_relevant(notification: Notification) -> str:
-    contribution = Contribution.objects.filter(pk=notification.object_id).first()
-    if contribution is None:
-        return "the contribution was removed"
-    if not Membership.objects.filter(
-        study_id=contribution.study_id, user_id=notification.recipient_id, left_on__isnull=True
-    ).exists():
-        return "the partner has left the study"
-    if (
-        notification.kind == Kind.CONTRIBUTION_RETURNED
-        and contribution.state != ContributionState.RETURNED
-    ):
-        return "the contribution is no longer waiting for a change"
-    return ""
+def _still_relevant(notifications: Sequence[Notification]) -> dict[int, str]:
+    contributions = {
+        c.pk: c for c in Contribution.objects.filter(pk__in=[n.object_id for n in notifications])
+    }
+    members = set(
+        Membership.objects.filter(
+            study_id__in={c.study_id for c in contributions.values()},
+            user_id__in={n.recipient_id for n in notifications},
+            left_on__isnull=True,
+        ).values_list("study_id", "user_id")
+    )
+    reasons = {}
+    for notification in notifications:
+        contribution = contributions.get(notification.object_id)
+        if contribution is None:
+            reasons[notification.pk] = "the contribution was removed"
+        elif (contribution.study_id, notification.recipient_id) not in members:
+            reasons[notification.pk] = "the partner has left the study"
+        elif (
+            notification.kind == Kind.CONTRIBUTION_RETURNED
+            and contribution.state != ContributionState.RETURNED
+        ):
+            reasons[notification.pk] = "the contribution is no longer waiting for a change"
+    return reasons
 
 
 def relevance_checks_register() -> None:

@@ -66,6 +66,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Who is sending it now: the claim a worker made, so it reads back only its own rows.
+    claim = models.CharField(max_length=32, blank=True, default="", db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -10,22 +10,26 @@ found by the next dispatch.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import secrets
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from portal.accounts.models import Profile, User
 from portal.email import PermanentMailError, TemporaryMailError, email_render, email_send_now
 from portal.notifications.models import Delivery, Frequency, Kind, Notification
-from portal.notifications.relevance import why_not_relevant
+from portal.notifications.relevance import not_relevant
 from portal.notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -81,9 +85,49 @@ def _delivery(message: Message) -> str:
     }.get(frequency_of(message.recipient), Delivery.NOT_EMAILED)  # type: ignore[call-overload]
 
 
-def _row(message: Message) -> Notification:
-    delivery = _delivery(message)
-    row = Notification(
+@functools.cache
+def _site_links() -> dict[str, str]:
+    return {
+        "preferences_url": absolute(reverse("profile")),
+        "whats_new_url": absolute(reverse("whats_new")),
+    }
+
+
+class _Rendered:
+    """A message's email rendered once for everyone who gets the same words: the person's
+    name and unsubscribe link are stand-ins, filled in for each of them."""
+
+    def __init__(self, message: Message) -> None:
+        self.mark = secrets.token_hex(8)
+        name, unsubscribe = f"NAME{self.mark}", f"UNSUBSCRIBE{self.mark}"
+        context = {
+            **message.context,
+            "recipient": {"display_name": name},
+            "title": message.title,
+            "link_url": absolute(message.link),
+            **_site_links(),
+            "unsubscribe_url": "" if message.essential else unsubscribe,
+        }
+        email = email_render(template=f"notifications/{message.template}", to=[], context=context)
+        self.subject = str(email.subject)
+        self.text = str(email.body)
+        self.html = next((str(c) for c, mime in email.alternatives if mime == "text/html"), "")
+
+    def for_person(self, user: User, essential: bool) -> tuple[str, str, str]:
+        unsubscribe = "" if essential else unsubscribe_url(user.pk)
+        name = user.display_name or user.email
+
+        def fill(text: str, name_value: str) -> str:
+            return text.replace(f"NAME{self.mark}", name_value).replace(
+                f"UNSUBSCRIBE{self.mark}", unsubscribe
+            )
+
+        return fill(self.subject, name), fill(self.text, name), fill(self.html, escape(name))
+
+
+def _row(message: Message, rendered: _Rendered) -> Notification:
+    subject, text, html = rendered.for_person(message.recipient, message.essential)
+    return Notification(
         recipient=message.recipient,
         kind=message.kind,
         object_type=message.object_type,
@@ -93,25 +137,12 @@ def _row(message: Message) -> Notification:
         title=message.title[:300],
         link=message.link[:500],
         essential=message.essential,
-        delivery=delivery,
+        delivery=_delivery(message),
         attachments=[a.__dict__ for a in message.attachments],
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
     )
-    context = {
-        **message.context,
-        "recipient": message.recipient,
-        "title": message.title,
-        "link_url": absolute(message.link),
-        "preferences_url": absolute(reverse("profile")),
-        "whats_new_url": absolute(reverse("whats_new")),
-        "unsubscribe_url": "" if message.essential else unsubscribe_url(message.recipient.pk),
-    }
-    email = email_render(
-        template=f"notifications/{message.template}", to=[message.recipient.email], context=context
-    )
-    row.subject = str(email.subject)[:300]
-    row.text_body = str(email.body)
-    row.html_body = next((str(c) for c, mime in email.alternatives if mime == "text/html"), "")
-    return row
 
 
 def notifications_record(messages: Iterable[Message]) -> int:
@@ -119,7 +150,15 @@ def notifications_record(messages: Iterable[Message]) -> int:
 
     Returns how many were offered. Delivery is queued once the transaction commits.
     """
-    rows = [_row(message) for message in messages]
+    # Messages that share their words (the same context object, say one round's partners)
+    # are rendered once.
+    rendered: dict[tuple[str, int, str, bool], _Rendered] = {}
+    rows = []
+    for message in messages:
+        key = (message.template, id(message.context), message.title, message.essential)
+        if key not in rendered:
+            rendered[key] = _Rendered(message)
+        rows.append(_row(message, rendered[key]))
     if not rows:
         return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -142,7 +181,7 @@ def notifications_to_dispatch(*, now: dt.datetime | None = None) -> list[int]:
     marked as handed out now. A row stuck being sent by a worker that died is pending again."""
     now = now or timezone.now()
     Notification.objects.filter(delivery=Delivery.SENDING, claimed_at__lt=now - STALE_AFTER).update(
-        delivery=Delivery.PENDING, queued_at=None
+        delivery=Delivery.PENDING, queued_at=None, claim=""
     )
     ids = list(
         Notification.objects.filter(delivery=Delivery.PENDING)
@@ -173,37 +212,75 @@ def _email(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def notification_deliver(*, notification_id: int, last_try: bool = False) -> str:
-    """Send one notification if nobody else has; returns what became of it.
+def notifications_deliver(
+    *, notification_ids: Sequence[int], last_try: bool = False
+) -> dict[str, int]:
+    """Send those of the notifications nobody else has claimed, over one mail connection.
 
-    A temporary mail failure puts it back as pending and raises ``TemporaryMailError`` for
-    the task to try again later; a permanent one is recorded for the team to see.
+    Returns how many were sent, failed or skipped. A temporary mail failure puts the unsent
+    ones back as pending and raises ``TemporaryMailError`` for the task to try again later;
+    a permanent one (a refused address) is recorded on that notification, for the team.
     """
-    claimed_at = timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, delivery=Delivery.PENDING).update(
-        delivery=Delivery.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
+    claim = uuid.uuid4().hex
+    claimed = Notification.objects.filter(
+        pk__in=list(notification_ids), delivery=Delivery.PENDING
+    ).update(
+        delivery=Delivery.SENDING,
+        claim=claim,
+        claimed_at=timezone.now(),
+        attempts=F("attempts") + 1,
     )
+    outcome: dict[str, int] = {Delivery.SENT: 0, Delivery.FAILED: 0, Delivery.SKIPPED: 0}
     if not claimed:
-        return ""
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    mine = Notification.objects.filter(pk=notification_id, claimed_at=claimed_at)
-    reason = why_not_relevant(notification)
-    if not notification.recipient.is_active:
-        reason = "the account is closed"
-    if reason:
-        mine.update(delivery=Delivery.SKIPPED, error=reason[:300])
-        return Delivery.SKIPPED
+        return outcome
+    mine = list(Notification.objects.filter(claim=claim).select_related("recipient").order_by("id"))
+    reasons = not_relevant(mine)
+    for notification in mine:
+        if not notification.recipient.is_active:
+            reasons[notification.pk] = "the account is closed"
+    for reason in set(reasons.values()):
+        ids = [pk for pk, why in reasons.items() if why == reason]
+        Notification.objects.filter(pk__in=ids, claim=claim).update(
+            delivery=Delivery.SKIPPED, error=reason[:300]
+        )
+    outcome[Delivery.SKIPPED] = len(reasons)
+    to_send = [n for n in mine if n.pk not in reasons]
+    sent: list[int] = []
+    connection = get_connection()
     try:
-        email_send_now(_email(notification), last_try=last_try)
-    except TemporaryMailError:
-        mine.update(delivery=Delivery.PENDING, queued_at=timezone.now())
-        raise
-    except PermanentMailError as error:
-        logger.warning("Notification %s could not be delivered: %s", notification_id, error)
-        mine.update(delivery=Delivery.FAILED, error=str(error)[:300])
-        return Delivery.FAILED
-    mine.update(delivery=Delivery.SENT, sent_at=timezone.now(), error="")
-    return Delivery.SENT
+        for index, notification in enumerate(to_send):
+            message = _email(notification)
+            message.connection = connection
+            try:
+                email_send_now(message, last_try=last_try)
+            except TemporaryMailError:
+                unsent = [n.pk for n in to_send[index:]]
+                Notification.objects.filter(pk__in=unsent, claim=claim).update(
+                    delivery=Delivery.PENDING, queued_at=timezone.now(), claim=""
+                )
+                raise
+            except PermanentMailError as error:
+                logger.warning("Notification %s could not be delivered: %s", notification.pk, error)
+                Notification.objects.filter(pk=notification.pk, claim=claim).update(
+                    delivery=Delivery.FAILED, error=str(error)[:300]
+                )
+                outcome[Delivery.FAILED] += 1
+            else:
+                sent.append(notification.pk)
+    finally:
+        if sent:
+            Notification.objects.filter(pk__in=sent, claim=claim).update(
+                delivery=Delivery.SENT, sent_at=timezone.now(), error=""
+            )
+        connection.close()
+    outcome[Delivery.SENT] = len(sent)
+    return outcome
+
+
+def notification_deliver(*, notification_id: int, last_try: bool = False) -> str:
+    """Send one notification if nobody else has; returns what became of it ("" if nothing)."""
+    outcome = notifications_deliver(notification_ids=[notification_id], last_try=last_try)
+    return next((state for state, count in outcome.items() if count), "")
 
 
 # --- reading them in the portal ------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -15,8 +17,13 @@ def unsubscribe_token(user_id: int) -> str:
     return signing.TimestampSigner(salt=SALT).sign(str(user_id))
 
 
+@functools.cache
+def _unsubscribe_prefix() -> str:
+    return settings.SITE_URL + reverse("unsubscribe", args=["TOKEN"]).removesuffix("TOKEN/")
+
+
 def unsubscribe_url(user_id: int) -> str:
-    return settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(user_id)])
+    return f"{_unsubscribe_prefix()}{unsubscribe_token(user_id)}/"
 
 
 def user_id_from_token(token: str) -> int | None:
