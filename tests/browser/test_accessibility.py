@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from engagement.models import Study
 from engagement.services import invitation_token, study_create
 from portal.accounts.models import User
+from portal.notifications.tokens import unsubscribe_token
 from portal.permissions import Role
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
@@ -67,6 +68,9 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("invite", "coordinator", lambda w: f"/studies/{w.study.pk}/members/invite/"),
     ("stages", "coordinator", lambda w: f"/studies/{w.study.pk}/stages/"),
     ("profile", "partner", lambda w: "/profile/"),
+    ("what's new, nothing yet", "coordinator", lambda w: "/whats-new/"),
+    ("stop email reminders", None, lambda w: f"/unsubscribe/{unsubscribe_token(w.partner.pk)}/"),
+    ("unsubscribe link that does not work", None, lambda w: "/unsubscribe/not-a-token/"),
     ("not found", "partner", lambda w: "/studies/999999/"),
 ]
 

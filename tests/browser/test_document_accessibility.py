@@ -63,6 +63,12 @@ PAGES: list[tuple[str, str, Callable[[FullWorld], str]]] = [
         "partner",
         lambda w: f"/studies/{w.study.pk}/rounds/{w.review_round.pk}/finish/",
     ),
+    (
+        "round progress and reminders",
+        "coordinator",
+        lambda w: f"/studies/{w.study.pk}/rounds/{w.review_round.pk}/",
+    ),
+    ("what's new, partner with an answer and a review", "partner", lambda w: "/whats-new/"),
 ]
 
 
