@@ -155,6 +155,13 @@ class RoundForm(forms.Form):
         label=_("Independent review: partners see others' comments only after finishing"),
         required=False,
     )
+    reminder_days = forms.CharField(
+        label=_("Remind partners who have not finished, this many days before the deadline"),
+        required=False,
+        max_length=40,
+        initial="3, 1",
+        help_text=_("Days separated by commas, for example 3, 1. Leave it empty for no reminders."),
+    )
     partners: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label=_("Partners asked to review"),
         queryset=None,
@@ -170,6 +177,16 @@ class RoundForm(forms.Form):
         now = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["opens_at"].initial = now
         self.fields["deadline"].initial = now + dt.timedelta(days=14)
+
+    def clean_reminder_days(self) -> list[int]:
+        raw = self.cleaned_data.get("reminder_days") or ""
+        parts = [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isascii() and part.isdigit() for part in parts):
+            raise forms.ValidationError(_("Enter whole numbers of days, for example 3, 1."))
+        days = sorted({int(part) for part in parts}, reverse=True)
+        if any(not 1 <= day <= 60 for day in days) or len(days) > 5:
+            raise forms.ValidationError(_("Choose up to five days, each from 1 to 60."))
+        return days
 
     def clean(self) -> dict[str, Any]:
         data = cast("dict[str, Any]", super().clean())

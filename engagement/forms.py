@@ -12,8 +12,24 @@ from portal.permissions import Role
 class StudyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Study
-        fields = ["title", "lay_summary", "status"]
+        fields = ["title", "lay_summary", "status", "response_reminder_days"]
         widgets = {"lay_summary": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "response_reminder_days": _(
+                "Coordinators get a weekly note of comments still without an answer after "
+                "this many days."
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["response_reminder_days"].required = False
+
+    def clean_response_reminder_days(self) -> int:
+        value = self.cleaned_data.get("response_reminder_days")
+        if value is None:
+            return int(self.instance.response_reminder_days or 7)
+        return int(value)
 
 
 class StageForm(forms.ModelForm):  # type: ignore[type-arg]

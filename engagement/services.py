@@ -32,10 +32,21 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def study_create(*, created_by: User, title: str, lay_summary: str, status: str) -> Study:
+def study_create(
+    *,
+    created_by: User,
+    title: str,
+    lay_summary: str,
+    status: str,
+    response_reminder_days: int = 7,
+) -> Study:
     """Create a study with the research-cycle stages; its creator is its first coordinator."""
     study = Study.objects.create(
-        title=title, lay_summary=lay_summary, status=status, created_by=created_by
+        title=title,
+        lay_summary=lay_summary,
+        status=status,
+        created_by=created_by,
+        response_reminder_days=response_reminder_days,
     )
     Stage.objects.bulk_create(
         Stage(study=study, name=name, position=index)
@@ -49,11 +60,19 @@ def study_create(*, created_by: User, title: str, lay_summary: str, status: str)
     return study
 
 
-def study_update(*, study: Study, title: str, lay_summary: str, status: str) -> Study:
-    """Change a study's title, lay summary or status."""
+def study_update(
+    *,
+    study: Study,
+    title: str,
+    lay_summary: str,
+    status: str,
+    response_reminder_days: int = 7,
+) -> Study:
+    """Change a study's title, lay summary, status or when the team is reminded of comments."""
     study.title = title.strip()
     study.lay_summary = lay_summary.strip()
     study.status = status
+    study.response_reminder_days = response_reminder_days
     study.save()
     return study
 

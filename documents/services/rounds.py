@@ -41,6 +41,7 @@ def round_open(
     instructions: str,
     independent: bool,
     created_by: User,
+    reminder_days: Iterable[int] = (3, 1),
 ) -> ReviewRound:
     """Open a version for review; ``partners`` None means every current partner of the study."""
     if version.status != VersionStatus.READY:
@@ -68,6 +69,7 @@ def round_open(
         instructions=instructions,
         independent=independent,
         created_by=created_by,
+        reminder_days=sorted({int(d) for d in reminder_days if 0 < int(d) <= 60}, reverse=True),
     )
     Assignment.objects.bulk_create(
         Assignment(round=review_round, partner=partner) for partner in chosen

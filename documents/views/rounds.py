@@ -51,6 +51,7 @@ def round_new(
                 instructions=form.cleaned_data["instructions"],
                 independent=form.cleaned_data["independent"],
                 created_by=request.user,
+                reminder_days=form.cleaned_data["reminder_days"],
             )
         except RuleBroken as refusal:
             form.add_error(None, str(refusal))

@@ -211,3 +211,42 @@ def test_a_temporary_failure_puts_it_back_to_be_tried_again(team: StudyTeam) -> 
     opened.refresh_from_db()
     assert opened.delivery == Delivery.SENT
     assert len(mail.outbox) == 1
+
+
+def _round_form(team: StudyTeam, reminder_days: str):
+    version = a_version(team)
+    now = timezone.now()
+    url = reverse(
+        "round_new", args=[version.document.study_id, version.document_id, version.number]
+    )
+    return client_for(team.coordinator).post(
+        url,
+        {
+            "opens_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
+            "deadline": timezone.localtime(now + dt.timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+            "partners": [team.partner.pk],
+            "reminder_days": reminder_days,
+        },
+    )
+
+
+def test_a_coordinator_chooses_when_a_round_reminds_and_partners_hear_it_opened(
+    team: StudyTeam, django_capture_on_commit_callbacks
+) -> None:
+    from documents.models import ReviewRound
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _round_form(team, "2, 7")
+    assert response.status_code == 302
+    assert ReviewRound.objects.get().reminder_days == [7, 2]
+    opened = Notification.objects.get(kind=Kind.ROUND_OPENED)
+    assert opened.recipient == team.partner
+    assert opened.delivery == Delivery.SENT
+    assert [m.to for m in mail.outbox] == [[team.partner.email]]
+
+
+def test_reminder_days_that_are_not_numbers_are_refused_with_a_message(team: StudyTeam) -> None:
+    response = _round_form(team, "soon")
+    assert response.status_code == 200
+    assert "Enter whole numbers of days, for example 3, 1." in response.content.decode()
+    assert not Notification.objects.exists()
