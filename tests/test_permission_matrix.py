@@ -415,7 +415,7 @@ def reviewed_version(study: Study, by: User, partner: User) -> tuple[Version, Co
 
 
 @pytest.fixture
-def objects(team: StudyTeam, media: None) -> Objects:
+def objects(team: StudyTeam) -> Objects:
     invitation = InvitationFactory(study=team.study, invited_by=team.coordinator)
     version, comment, review_round = reviewed_version(team.study, team.coordinator, team.partner)
     return Objects(
@@ -602,7 +602,7 @@ def test_the_matrix_agrees_with_the_role_policy() -> None:
 
 
 @pytest.fixture
-def second_study_objects(team: StudyTeam, media: None) -> dict[str, Any]:
+def second_study_objects(team: StudyTeam) -> dict[str, Any]:
     """Objects of the other study, which the coordinator also runs."""
     MembershipFactory(study=team.other_study, user=team.coordinator, role=Role.COORDINATOR)
     stage = StageFactory(study=team.other_study)
