@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
-from documents.models import ReviewRound
+from documents.models import ReviewRound, Version
 
 
-def round_link(review_round: ReviewRound) -> str:
-    version = review_round.version
+def version_link(version: Version) -> str:
+    """The path of the version's page, where its review happens."""
     return reverse(
         "version_detail",
         kwargs={
@@ -22,6 +22,10 @@ def round_link(review_round: ReviewRound) -> str:
             "number": version.number,
         },
     )
+
+
+def round_link(review_round: ReviewRound) -> str:
+    return version_link(review_round.version)
 
 
 def round_calendar(review_round: ReviewRound) -> bytes:

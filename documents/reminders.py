@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from documents.calendar import round_calendar, round_link
+from documents.calendar import round_calendar, round_link, version_link
 from documents.models import (
     Assignment,
     AssignmentState,
@@ -261,8 +262,6 @@ def _overdue_summaries(now: dt.datetime) -> list[Message]:
 
 
 def round_page(review_round: ReviewRound) -> str:
-    from django.urls import reverse
-
     return reverse("round_detail", args=[review_round.version.document.study_id, review_round.pk])
 
 
@@ -369,28 +368,8 @@ def round_progress(review_round: ReviewRound) -> list[Assignment]:
 # --- answers and replies ---------------------------------------------------------------------
 
 
-def _is_current_member(study_id: int, user_id: int, roles: Iterable[str] | None = None) -> bool:
-    memberships = Membership.objects.filter(
-        study_id=study_id, user_id=user_id, left_on__isnull=True
-    )
-    if roles is not None:
-        memberships = memberships.filter(role__in=list(roles))
-    return memberships.exists()
-
-
 def _thread_link(thread: Comment) -> str:
-    version = thread.version
-    from django.urls import reverse
-
-    path = reverse(
-        "version_detail",
-        kwargs={
-            "study_id": version.document.study_id,
-            "document_id": version.document_id,
-            "number": version.number,
-        },
-    )
-    return f"{path}#thread-{thread.pk}"
+    return f"{version_link(thread.version)}#thread-{thread.pk}"
 
 
 def answer_notify(*, response: Response) -> None:
@@ -436,10 +415,11 @@ def reply_notify(*, reply: Comment) -> None:
     )
     people.discard(reply.author_id)
     roles = None if thread.visibility != Visibility.TEAM else [Role.RESEARCHER, Role.COORDINATOR]
+    members = _current_members({(document.study_id, pk) for pk in people}, roles)
     recipients = [
         user
         for user in User.objects.filter(pk__in=people).select_related("profile")
-        if user.pk == thread.author_id or _is_current_member(document.study_id, user.pk, roles)
+        if user.pk == thread.author_id or (document.study_id, user.pk) in members
     ]
     notifications_record(
         Message(

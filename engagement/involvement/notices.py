@@ -42,7 +42,6 @@ def contribution_notify(*, contribution: Contribution, kind: str) -> None:
                 context={
                     "description": what,
                     "reason": contribution.returned_reason,
-                    "due": money(contribution.payment_due) if contribution.payment_due else "",
                     "amount": money(contribution.payment_due) if contribution.payment_due else "",
                 },
             )
