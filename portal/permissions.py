@@ -45,6 +45,8 @@ class Action(enum.Enum):
     VIEW_STUDY_INVOLVEMENT = "view_study_involvement"
     APPROVE_CONTRIBUTIONS = "approve_contributions"
     MANAGE_PAYMENTS = "manage_payments"
+    PRODUCE_PARTNER_LOGS = "produce_partner_logs"
+    WRITE_REPORT = "write_report"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -63,6 +65,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.VIEW_STUDY_INVOLVEMENT: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
     Action.APPROVE_CONTRIBUTIONS: frozenset({Role.COORDINATOR}),
     Action.MANAGE_PAYMENTS: frozenset({Role.COORDINATOR}),
+    # A partner's log made for them (one who is offline, say), and the study's report.
+    Action.PRODUCE_PARTNER_LOGS: frozenset({Role.COORDINATOR}),
+    Action.WRITE_REPORT: frozenset({Role.COORDINATOR}),
 }
 
 

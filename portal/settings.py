@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "simple_history",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process under `make run`, so counting tries in its memory is exact; with Redis
+    # configured the rate limits are shared between processes and these checks stay on.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -214,11 +218,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.sessions_clear_expired",
         "schedule": 24 * 60 * 60,
     },
+    "expire-involvement-logs": {
+        "task": "portal.home.tasks.logs_expire_task",
+        "schedule": 60 * 60,
+    },
     "fail-stuck-conversions": {
         "task": "documents.tasks.versions_fail_stuck",
         "schedule": 5 * 60,
     },
 }
+
+# Involvement logs: up to this many entries are printed while the person waits; a longer
+# log is built by a worker. Built files are kept this many days (the verification record
+# stays); a build still running after LOG_BUILD_STUCK_MINUTES is failed so it can be retried.
+LOG_BUILD_NOW_MAX_ENTRIES = env_int("LOG_BUILD_NOW_MAX_ENTRIES", 150, minimum=0)
+LOG_KEEP_DAYS = env_int("LOG_KEEP_DAYS", 30, minimum=1)
+LOG_BUILD_TIME_LIMIT = env_int("LOG_BUILD_TIME_LIMIT", 300, minimum=10)
+LOG_BUILD_STUCK_MINUTES = env_int("LOG_BUILD_STUCK_MINUTES", 30, minimum=1)
+# The public verification page: tries per address per minute.
+LOG_VERIFY_RATE = env_str("LOG_VERIFY_RATE", "20/m")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -272,4 +290,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every step of every PDF at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

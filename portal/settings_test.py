@@ -23,6 +23,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each test process counts rate-limited tries in its own memory, which is what the tests want.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Serve static files from the source tree, as in local development.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
@@ -38,6 +39,8 @@ from engagement.involvement.services.contributions import (
 from engagement.models import Invitation, Membership, Stage, Study
 from engagement.services import invitation_token
 from portal.accounts.models import User
+from portal.home.logs.services import code_new
+from portal.home.models import InvolvementLog, LogState
 from portal.notifications.models import Kind, Notification
 from portal.notifications.tokens import unsubscribe_token
 from portal.permissions import Action, Role, role_may
@@ -47,8 +50,10 @@ from tests.factories import InvitationFactory, MembershipFactory, StageFactory
 from tests.matrix_rows import FORM_ERROR, LOGIN, Go
 from tests.matrix_rows import contributions as matrix_contributions
 from tests.matrix_rows import history as matrix_history
+from tests.matrix_rows import logs as matrix_logs
 from tests.matrix_rows import notifications as matrix_notifications
 from tests.matrix_rows import payments as matrix_payments
+from tests.matrix_rows import reports as matrix_reports
 
 # --- how the URLconf is walked ------------------------------------------------
 
@@ -359,7 +364,14 @@ OWNER_ONLY = {
 NOT_PAGES = {"version_status", "version_original", "version_annotations"}
 
 # Each area of involvement keeps its rows in its own module, merged here.
-for _area in (matrix_contributions, matrix_payments, matrix_history, matrix_notifications):
+for _area in (
+    matrix_contributions,
+    matrix_payments,
+    matrix_history,
+    matrix_notifications,
+    matrix_logs,
+    matrix_reports,
+):
     MATRIX.update(_area.ROWS)
     OWNER_ONLY.update(_area.OWNER_ONLY)
     NOT_PAGES |= _area.NOT_PAGES
@@ -386,6 +398,7 @@ class Objects:
     review_round: ReviewRound
     involvement: dict[str, int]
     notification: Notification
+    log: InvolvementLog
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -400,6 +413,8 @@ class Objects:
             "round_id": self.review_round.pk,
             "notification_id": self.notification.pk,
             "unsubscribe_token": unsubscribe_token(self.team.partner.pk),
+            "log_id": self.log.pk,
+            "code": self.log.code,
             **self.involvement,
         }
 
@@ -431,7 +446,29 @@ def objects(team: StudyTeam) -> Objects:
         notification=Notification.objects.get(
             recipient=team.partner, kind=Kind.ROUND_OPENED, object_type="assignment"
         ),
+        log=issued_log(team),
     )
+
+
+def issued_log(team: StudyTeam) -> InvolvementLog:
+    """A ready log of the partner's, its file written directly (printing is tested elsewhere)."""
+    log = InvolvementLog(
+        code=code_new(),
+        holder=team.partner,
+        holder_name=team.partner.display_name,
+        produced_by=team.partner,
+        produced_by_name=team.partner.display_name,
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate(),
+        study_ids=[team.study.pk],
+        study_titles=[team.study.title],
+        state=LogState.READY,
+        digest="0" * 64,
+        issued_at=timezone.now(),
+    )
+    log.file.save("log.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"), save=False)
+    log.save()
+    return log
 
 
 def involvement_objects(study: Study, coordinator: User, partner: User) -> dict[str, int]:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from documents.reminders import rounds_scan
 from portal.home.digests import team_digests_record
+from portal.home.logs.services import log_build, log_ready_notify, logs_expire
+from portal.home.models import InvolvementLog, LogState
 from portal.notifications.tasks import notifications_dispatch
 
 
@@ -22,3 +27,26 @@ def reminders_scan() -> int:
 def team_digests_send() -> int:
     with transaction.atomic():
         return team_digests_record()
+
+
+@shared_task(
+    soft_time_limit=settings.LOG_BUILD_TIME_LIMIT, time_limit=settings.LOG_BUILD_TIME_LIMIT + 30
+)
+def log_build_task(log_id: int) -> str:
+    """Build a long involvement log, then tell whoever asked for it."""
+    log = InvolvementLog.objects.select_related("holder", "produced_by").filter(pk=log_id).first()
+    if log is None or log.state != LogState.BUILDING:
+        return "skipped"
+    try:
+        log = log_build(log)
+    except SoftTimeLimitExceeded:
+        log.state = LogState.FAILED
+        log.failure = _("The log took too long to make.")
+        log.save(update_fields=["state", "failure"])
+    log_ready_notify(log)
+    return str(log.state)
+
+
+@shared_task
+def logs_expire_task() -> int:
+    return logs_expire()

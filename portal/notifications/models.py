@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     CONTRIBUTION_APPROVED = "contribution_approved", _("Your contribution was approved")
     CONTRIBUTION_RETURNED = "contribution_returned", _("Your contribution was returned")
     CONTRIBUTION_PAID = "contribution_paid", _("Your contribution was paid")
+    LOG_READY = "log_ready", _("An involvement log you asked for is ready")
     TEAM_DIGEST = "team_digest", _("What is waiting for the study team")
     DIGEST = "digest", _("Your summary of what is new")
 

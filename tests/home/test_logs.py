@@ -1,0 +1,533 @@
+"""Partners' involvement logs: what the PDF says, who may make and see one, and checking it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from documents.models import Document, Outcome, Response, Version
+from engagement.models import Contribution, ContributionState, ExpenseLine, Stage, Study
+from portal.accounts.models import Acknowledgement, Profile
+from portal.home.logs.content import LogScope, log_content
+from portal.home.logs.services import code_normalise, log_build, log_request, logs_expire
+from portal.home.models import InvolvementLog, LogState
+from portal.notifications.models import Kind, Notification
+from portal.permissions import Role
+from tests.conftest import StudyTeam, client_for
+from tests.documents.builders import ready_version, thread
+from tests.factories import MembershipFactory
+from tests.home.pdfs import font_names, outline_titles, pdf_text, save_artefact
+
+TODAY = dt.date(2026, 11, 20)
+
+
+def approved(
+    team: StudyTeam,
+    *,
+    on: dt.date,
+    minutes: int = 90,
+    stage: Stage | None = None,
+    study: Study | None = None,
+    state: str = ContributionState.APPROVED,
+    **fields: Any,
+) -> Contribution:
+    study = study or team.study
+    return Contribution.objects.create(
+        partner=team.partner,
+        study=study,
+        stage=stage or study.stages.order_by("position").first(),
+        activity_type=fields.pop("activity_type", "meeting"),
+        activity_date=on,
+        minutes=minutes,
+        what_they_did=fields.pop("what_they_did", "Steering group meeting"),
+        state=state,
+        decided_by=team.coordinator,
+        decided_at=timezone.now(),
+        **fields,
+    )
+
+
+@pytest.fixture
+def record(team: StudyTeam) -> dict[str, Any]:
+    """Two approved contributions, a draft, one outside the period, and answered comments."""
+    stages = list(team.study.stages.order_by("position"))
+    first = approved(
+        team,
+        on=dt.date(2026, 3, 4),
+        minutes=90,
+        stage=stages[2],
+        what_they_did="Read the protocol and asked about travel costs",
+        what_changed="Travel is now paid in advance",
+        impact_standards=["inclusive_opportunities", "impact"],
+        payment_due="37.50",
+    )
+    ExpenseLine.objects.create(contribution=first, expense_type="travel", amount="4.20")
+    approved(
+        team,
+        on=dt.date(2026, 6, 9),
+        minutes=45,
+        stage=stages[5],
+        activity_type="co_authoring",
+        what_they_did="Co-wrote the lay summary",
+        state=ContributionState.PAID,
+    )
+    approved(team, on=dt.date(2026, 6, 10), what_they_did="A draft nobody approved", state="draft")
+    approved(team, on=dt.date(2024, 1, 2), what_they_did="Long before the period")
+    version = ready_version(
+        study=team.study, by=team.coordinator, paragraphs=["You can stop at any time."]
+    )
+    document = version.document
+    later = Version.objects.create(
+        document=document, number=2, original_name="v2.md", uploaded_by=team.coordinator
+    )
+    said = thread(
+        version, team.partner, "Say what happens to my samples", block_id="b1", exact="stop"
+    )
+    Response.objects.create(
+        comment=said,
+        outcome=Outcome.CHANGED,
+        body="We added a paragraph on samples",
+        changed_in=later,
+        author=team.researcher,
+        published_at=timezone.now(),
+    )
+    unpublished = thread(version, team.partner, "Is there parking?")
+    Response.objects.create(
+        comment=unpublished,
+        outcome=Outcome.NO_CHANGE_NEEDED,
+        body="Draft answer not yet sent",
+        author=team.researcher,
+    )
+    return {"stages": stages, "document": document}
+
+
+def log_form(team: StudyTeam, **overrides: Any) -> dict[str, Any]:
+    return {
+        "start": "2026-01-01",
+        "end": timezone.localdate().isoformat(),
+        "studies": [team.study.pk],
+        **overrides,
+    }
+
+
+def read(response: Any) -> pypdf.PdfReader:
+    content = b"".join(response.streaming_content)
+    response.close()
+    response.pdf = content
+    return pypdf.PdfReader(io.BytesIO(content))
+
+
+def test_a_partner_gets_their_log_as_an_accessible_pdf(
+    team: StudyTeam, record: dict[str, Any], tmp_path: Path
+) -> None:
+    team.partner.display_name = "Zoë Łukasz"
+    team.partner.save()
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    reader = read(response)
+    log = InvolvementLog.objects.get()
+    assert log.state == LogState.READY
+    assert log.digest == hashlib.sha256(response.pdf).hexdigest()
+    text = pdf_text(response.pdf, tmp_path)
+
+    # The cover: the name, the period, the study, the code and where to check it.
+    assert "Involvement log of Zoë Łukasz" in text
+    assert f"1 January 2026 to {date_format(timezone.localdate(), 'j F Y')}" in text
+    assert "Living well" in text
+    assert log.code in text
+    assert reverse("log_verify_code", args=[log.code]) in text
+    # Summary by study and stage: the two approved contributions, 2.25 hours in all.
+    stages = record["stages"]
+    assert stages[2].name in text
+    assert stages[5].name in text
+    assert "2.25 hours over 2 activities" in text
+    # The chronological list with what changed and the UK Standards tags.
+    assert text.index("Read the protocol") < text.index("Co-wrote the lay summary")
+    assert "Travel is now paid in advance" in text
+    assert "Inclusive opportunities, Impact" in text
+    assert "A draft nobody approved" not in text
+    assert "Long before the period" not in text
+    # "You said, we did": the answered comment, its outcome and the version with the change.
+    assert "Say what happens to my samples" in text
+    assert "We added a paragraph on samples" in text
+    assert "Changed — in version 2" in text
+    assert "Draft answer not yet sent" not in text
+    assert "Not answered yet" in text
+    # A statement for a CV, and no money unless asked for.
+    assert "was a public involvement partner in 1 study, giving 2.25 hours to 2 activities" in text
+    assert "£37.50" not in text
+    assert "Payments" not in outline_titles(reader)
+
+    # Tagged PDF/UA with its metadata, bookmarks and the project's font.
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert reader.metadata.title == "Involvement log of Zoë Łukasz"
+    assert reader.metadata.author == "Zoë Łukasz"
+    titles = outline_titles(reader)
+    for section in (
+        "Statement of involvement",
+        "Summary by study and stage",
+        "Contributions",
+        "Comments and what the team did",
+        "About this log",
+    ):
+        assert section in titles
+    assert any("Atkinson-Hyperlegible" in name for name in font_names(reader))
+    assert f"Page 1 of {len(reader.pages)}" in text
+    assert save_artefact(response.pdf, "involvement-log"), "no PNG pages were rendered"
+
+
+def test_payments_are_in_the_log_only_when_asked_for(
+    team: StudyTeam, record: dict[str, Any], tmp_path: Path
+) -> None:
+    response = client_for(team.partner).post(
+        reverse("log_new"), log_form(team, include_payments="on")
+    )
+    reader = read(response)
+    text = pdf_text(response.pdf, tmp_path)
+    assert "Payments" in outline_titles(reader)
+    assert "£37.50" in text
+    assert "£4.20" in text
+    assert "£41.70" in text  # the total
+    assert InvolvementLog.objects.get().include_payments is True
+
+
+def test_a_log_with_nothing_approved_says_so(team: StudyTeam, tmp_path: Path) -> None:
+    response = client_for(team.partner).post(reverse("log_new"), log_form(team))
+    assert response["Content-Type"] == "application/pdf"
+    read(response)
+    text = pdf_text(response.pdf, tmp_path)
+    assert "No approved contributions are recorded for this period" in text
+    assert "has no approved involvement recorded" in text
+
+
+def test_an_end_before_the_start_gives_the_form_again(team: StudyTeam) -> None:
+    response = client_for(team.partner).post(
+        reverse("log_new"), log_form(team, start="2026-05-01", end="2026-04-01")
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert "must be on or after" in response.content.decode()
+    assert not InvolvementLog.objects.exists()
+
+
+def test_a_study_that_is_not_theirs_cannot_be_chosen(team: StudyTeam) -> None:
+    response = client_for(team.partner).post(
+        reverse("log_new"), log_form(team, studies=[team.other_study.pk])
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not InvolvementLog.objects.exists()
+
+
+def test_someone_elses_log_is_not_found(team: StudyTeam, record: dict[str, Any]) -> None:
+    client_for(team.partner).post(reverse("log_new"), log_form(team)).close()
+    log = InvolvementLog.objects.get()
+    for user in (team.outsider, team.researcher):
+        client = client_for(user)
+        for name in ("log_detail", "log_download"):
+            assert client.get(reverse(name, args=[log.pk])).status_code == 404
+        assert client.post(reverse("log_withdraw", args=[log.pk])).status_code == 404
+    log.refresh_from_db()
+    assert log.withdrawn_at is None
+    # The study's coordinator may see it: they can make and withdraw logs for its partners.
+    assert client_for(team.coordinator).get(reverse("log_detail", args=[log.pk])).status_code == 200
+
+
+def test_a_coordinator_makes_the_log_for_a_partner_and_it_says_so(
+    team: StudyTeam, record: dict[str, Any], tmp_path: Path
+) -> None:
+    url = reverse("partner_log_new", args=[team.study.pk, team.partner.pk])
+    page = client_for(team.coordinator).get(url)
+    assert page.status_code == 200
+    assert "Living well" in page.content.decode()
+    response = client_for(team.coordinator).post(url, log_form(team))
+    reader = read(response)
+    text = pdf_text(response.pdf, tmp_path)
+    assert f"Involvement log of {team.partner.display_name}" in text
+    assert "Cora Coordinator, study coordinator, on the partner's behalf" in text
+    assert reader.metadata.author == "Cora Coordinator"
+    log = InvolvementLog.objects.get()
+    assert log.holder == team.partner
+    assert log.produced_by == team.coordinator
+    # The partner sees it among their own logs.
+    own = client_for(team.partner).get(reverse("log_new")).content.decode()
+    assert reverse("log_detail", args=[log.pk]) in own
+    assert "by Cora Coordinator" in own
+
+
+def test_a_coordinator_cannot_make_a_log_for_someone_outside_the_study(team: StudyTeam) -> None:
+    url = reverse("partner_log_new", args=[team.study.pk, team.outsider.pk])
+    assert client_for(team.coordinator).get(url).status_code == 404
+    url = reverse("partner_log_new", args=[team.study.pk, team.researcher.pk])
+    assert client_for(team.coordinator).get(url).status_code == 404
+
+
+# --- verification ---------------------------------------------------------------
+
+
+@pytest.fixture
+def issued(team: StudyTeam, record: dict[str, Any]) -> InvolvementLog:
+    scope = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 1, 1),
+        end=timezone.localdate(),
+        study_ids=(team.study.pk,),
+    )
+    log = log_build(log_request(scope=scope, by=team.partner))
+    assert log.state == LogState.READY, log.failure
+    return log
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    cache.clear()
+
+
+def test_the_public_page_confirms_a_genuine_log_and_nothing_more(
+    client: Any, issued: InvolvementLog, team: StudyTeam
+) -> None:
+    response = client.get(reverse("log_verify_code", args=[issued.code]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This is a genuine involvement log" in page
+    assert team.partner.display_name in page
+    assert f"1 January 2026 to {date_format(timezone.localdate(), 'j F Y')}" in page
+    assert issued.digest in page
+    assert timezone.localdate().strftime("%B %Y").lstrip("0") in page
+    # Nothing of the involvement itself: not the study, the hours or the comments.
+    assert "Living well" not in page
+    assert "Steering group" not in page
+    assert "samples" not in page
+    assert team.partner.email not in page
+
+
+def test_a_code_is_found_however_it_is_typed(client: Any, issued: InvolvementLog) -> None:
+    typed = issued.code.lower().replace("-", " ").replace("0", "o")
+    response = client.get(reverse("log_verify"), {"code": typed})
+    assert response.status_code == 200
+    assert issued.digest in response.content.decode()
+    assert code_normalise(typed) == issued.code
+
+
+@pytest.mark.parametrize("kind", ["unknown", "tampered", "malformed"])
+def test_a_code_that_is_not_a_log_gets_the_same_not_found_page(
+    client: Any, issued: InvolvementLog, kind: str
+) -> None:
+    code = {
+        "unknown": "0000-0000-0000-0000-0000",
+        "tampered": issued.code[:-1] + ("A" if issued.code[-1] != "A" else "B"),
+        "malformed": "<script>alert(1)</script>",
+    }[kind]
+    response = client.get(reverse("log_verify"), {"code": code})
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "No log has this code" in page
+    assert issued.digest not in page
+    assert "<script>alert(1)</script>" not in page
+    path_response = client.get(reverse("log_verify_code", args=["0000-0000-0000-0000-0000"]))
+    assert path_response.status_code == 404
+    assert "No log has this code" in path_response.content.decode()
+
+
+def test_a_withdrawn_log_says_so(client: Any, issued: InvolvementLog, team: StudyTeam) -> None:
+    withdrawn = client_for(team.partner).post(reverse("log_withdraw", args=[issued.pk]))
+    assert withdrawn.status_code == 302
+    page = client.get(reverse("log_verify_code", args=[issued.code])).content.decode()
+    assert "This log was withdrawn" in page
+    assert "This is a genuine involvement log" not in page
+    issued.refresh_from_db()
+    assert issued.withdrawn_by == team.partner
+    assert not issued.file
+    # Nothing withdrawn can be downloaded.
+    download = client_for(team.partner).get(reverse("log_download", args=[issued.pk]))
+    assert download.status_code == 302
+
+
+def test_a_coordinator_can_withdraw_a_partners_log(
+    issued: InvolvementLog, team: StudyTeam, client: Any
+) -> None:
+    client_for(team.coordinator).post(reverse("log_withdraw", args=[issued.pk]))
+    issued.refresh_from_db()
+    assert issued.withdrawn_by == team.coordinator
+
+
+def test_checking_codes_is_rate_limited(client: Any, issued: InvolvementLog, settings: Any) -> None:
+    settings.LOG_VERIFY_RATE = "3/m"
+    statuses = [
+        client.get(reverse("log_verify"), {"code": "0000-0000-0000-0000-000" + str(n)}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [404, 404, 404]
+    blocked = client.get(reverse("log_verify_code", args=[issued.code]))
+    assert blocked.status_code == 429
+    assert "Too many checks" in blocked.content.decode()
+    assert issued.digest not in blocked.content.decode()
+
+
+def test_codes_are_unguessable_and_unique(team: StudyTeam, record: dict[str, Any]) -> None:
+    scope = LogScope(holder=team.partner, start=TODAY, end=TODAY, study_ids=(team.study.pk,))
+    codes = {log_request(scope=scope, by=team.partner).code for _ in range(50)}
+    assert len(codes) == 50
+    for code in codes:
+        assert len(code.replace("-", "")) == 20
+        assert code_normalise(code) == code
+
+
+# --- long logs, failures and keeping files ---------------------------------------
+
+
+def test_a_long_log_is_built_in_the_background_and_announced(
+    team: StudyTeam,
+    record: dict[str, Any],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.LOG_BUILD_NOW_MAX_ENTRIES = 1
+    client = client_for(team.partner)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("log_new"), log_form(team))
+    log = InvolvementLog.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("log_detail", args=[log.pk])
+    # Until the worker has run, the page says it is being made and polls for itself.
+    waiting = client.get(reverse("log_detail", args=[log.pk]), HTTP_HX_REQUEST="true")
+    assert "The log is being made" in waiting.content.decode()
+    assert 'hx-trigger="every 3s"' in waiting.content.decode()
+    assert "<html" not in waiting.content.decode()
+    for callback in callbacks:
+        callback()
+    log.refresh_from_db()
+    assert log.state == LogState.READY
+    ready = client.get(reverse("log_detail", args=[log.pk]), HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in ready.content.decode()
+    assert reverse("log_download", args=[log.pk]) in ready.content.decode()
+    download = client.get(reverse("log_download", args=[log.pk]))
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == log.digest
+    download.close()
+    notice = Notification.objects.get(recipient=team.partner, kind=Kind.LOG_READY)
+    assert notice.link == reverse("log_detail", args=[log.pk])
+    assert "ready" in notice.title
+
+
+def test_a_failed_build_is_told_and_can_be_tried_again(
+    team: StudyTeam, record: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import portal.home.logs.services as services
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise services.PdfUnavailable("The font files are missing.")
+
+    monkeypatch.setattr(services, "pdf_render", broken)
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team))
+    log = InvolvementLog.objects.get()
+    assert response.status_code == 302
+    page = client.get(reverse("log_detail", args=[log.pk])).content.decode()
+    assert "The log could not be made." in page
+    assert "The font files are missing." in page
+    assert reverse("log_retry", args=[log.pk]) in page
+    # Nothing half-made is offered.
+    assert not log.file
+    assert client.get(reverse("log_download", args=[log.pk])).status_code == 302
+    monkeypatch.undo()
+    client.post(reverse("log_retry", args=[log.pk]))
+    log.refresh_from_db()
+    assert log.state == LogState.READY
+    assert log.file
+
+
+def test_without_weasyprint_the_person_is_told_plainly(
+    team: StudyTeam, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import portal.home.logs.views as views
+
+    monkeypatch.setattr(views, "pdf_problem", lambda: "PDFs cannot be made on this server.")
+    client = client_for(team.partner)
+    assert "PDFs cannot be made on this server." in client.get(reverse("log_new")).content.decode()
+    response = client.post(reverse("log_new"), log_form(team))
+    assert response.status_code == 503
+    assert "PDFs cannot be made on this server." in response.content.decode()
+    assert not InvolvementLog.objects.exists()
+
+
+def test_built_files_are_removed_after_the_keeping_time_but_the_code_still_checks(
+    issued: InvolvementLog, client: Any, team: StudyTeam, settings: Any
+) -> None:
+    settings.LOG_KEEP_DAYS = 30
+    path = Path(issued.file.path)
+    assert path.exists()
+    assert logs_expire(now=timezone.now() + dt.timedelta(days=29)) == 0
+    assert logs_expire(now=timezone.now() + dt.timedelta(days=31)) == 1
+    issued.refresh_from_db()
+    assert not path.exists()
+    assert issued.file_removed_at is not None
+    page = client.get(reverse("log_verify_code", args=[issued.code])).content.decode()
+    assert "This is a genuine involvement log" in page
+    detail = client_for(team.partner).get(reverse("log_detail", args=[issued.pk])).content.decode()
+    assert "The file was removed 30 days after it was made" in detail
+
+
+def test_a_build_whose_worker_died_is_failed_so_it_can_be_retried(
+    team: StudyTeam, settings: Any
+) -> None:
+    scope = LogScope(holder=team.partner, start=TODAY, end=TODAY, study_ids=(team.study.pk,))
+    log = log_request(scope=scope, by=team.partner)
+    InvolvementLog.objects.filter(pk=log.pk).update(
+        requested_at=timezone.now() - dt.timedelta(minutes=settings.LOG_BUILD_STUCK_MINUTES + 1)
+    )
+    logs_expire()
+    log.refresh_from_db()
+    assert log.state == LogState.FAILED
+    assert "too long" in log.failure
+
+
+def test_the_log_reads_the_records_in_a_fixed_number_of_queries(
+    team: StudyTeam, record: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    scope = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 1, 1),
+        end=timezone.localdate(),
+        study_ids=(team.study.pk,),
+        include_payments=True,
+    )
+    with django_assert_max_num_queries(6):
+        small = log_content(scope)
+    for n in range(30):
+        approved(team, on=dt.date(2026, 5, 1 + n % 28), what_they_did=f"Meeting {n}")
+        thread(Document.objects.get().versions.get(number=1), team.partner, f"Comment {n}")
+    with django_assert_max_num_queries(6):
+        big = log_content(scope)
+    assert big.activities == small.activities + 30
+    assert len(big.comments) == len(small.comments) + 30
+
+
+def test_the_name_on_the_log_is_the_partners_own_even_when_anonymous_in_reports(
+    team: StudyTeam, record: dict[str, Any], tmp_path: Path
+) -> None:
+    Profile.objects.update_or_create(
+        user=team.partner, defaults={"acknowledgement": Acknowledgement.ANONYMOUS}
+    )
+    MembershipFactory(study=team.other_study, user=team.coordinator, role=Role.COORDINATOR)
+    response = client_for(team.partner).post(reverse("log_new"), log_form(team))
+    read(response)
+    text = pdf_text(response.pdf, tmp_path)
+    # Their own record names them; nobody else's name but the team's is in it.
+    assert f"Involvement log of {team.partner.display_name}" in text
+    assert team.outsider.display_name not in text
