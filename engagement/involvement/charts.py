@@ -28,9 +28,18 @@ AXIS_COLOUR = "#6c757d"
 
 
 def involvement_by_stage_chart(
-    data: MonthlyByStage, *, title: str, description: str, chart_id: str = "stage-chart"
+    data: MonthlyByStage,
+    *,
+    title: str,
+    description: str,
+    chart_id: str = "stage-chart",
+    font_family: str | None = None,
 ) -> SafeString:
-    """Small multiples: one strip of monthly bars per stage, on a common scale."""
+    """Small multiples: one strip of monthly bars per stage, on a common scale.
+
+    ``font_family`` names the font for the labels where the page's own does not reach the
+    chart (a PDF draws it as an image, with only the fonts it embeds).
+    """
     months = data.months
     if not months:
         return mark_safe("")
@@ -105,14 +114,16 @@ def involvement_by_stage_chart(
             labels,
         )
     )
+    font = format_html(' font-family="{}"', font_family) if font_family else ""
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc"'
-        ' xmlns="http://www.w3.org/2000/svg">'
+        ' xmlns="http://www.w3.org/2000/svg"{}>'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
         WIDTH,
         int(height + 8),
         chart_id,
         chart_id,
+        font,
         chart_id,
         title,
         chart_id,

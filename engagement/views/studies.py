@@ -43,6 +43,7 @@ def study_detail(request: HttpRequest, access: StudyAccess) -> HttpResponse:
             "stages": study_stages(access.study),
             "can_manage": access.may(Action.MANAGE_STUDY),
             "can_view_members": access.may(Action.VIEW_MEMBERS),
+            "can_write_report": access.may(Action.WRITE_REPORT),
         },
     )
 

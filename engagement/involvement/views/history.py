@@ -111,6 +111,7 @@ def study_involvement(request: HttpRequest, access: StudyAccess) -> HttpResponse
             "page_obj": _paginate(request, contributions),
             "query": query,
             "export_query": query,
+            "can_write_report": access.may(Action.WRITE_REPORT),
         },
     )
 
