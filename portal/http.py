@@ -15,3 +15,19 @@ class AuthenticatedHttpRequest(HttpRequest):
     """
 
     user: User
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address, for rate limits.
+
+    Behind the site's own proxy (``BEHIND_PROXY``) it is the last address in
+    X-Forwarded-For, the one the proxy added; earlier ones are whatever the client sent.
+    """
+    from django.conf import settings
+
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 - a key, not a bind

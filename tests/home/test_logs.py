@@ -531,3 +531,29 @@ def test_the_name_on_the_log_is_the_partners_own_even_when_anonymous_in_reports(
     # Their own record names them; nobody else's name but the team's is in it.
     assert f"Involvement log of {team.partner.display_name}" in text
     assert team.outsider.display_name not in text
+
+
+def test_the_log_is_offered_from_your_involvement_and_from_a_partners_page(
+    team: StudyTeam,
+) -> None:
+    own = client_for(team.partner).get(reverse("my_involvement")).content.decode()
+    assert reverse("log_new") in own
+    partner_page = reverse("partner_involvement", args=[team.study.pk, team.partner.pk])
+    make = reverse("partner_log_new", args=[team.study.pk, team.partner.pk])
+    assert make in client_for(team.coordinator).get(partner_page).content.decode()
+    # A researcher sees the partner's involvement but does not make logs for them.
+    assert make not in client_for(team.researcher).get(partner_page).content.decode()
+
+
+def test_behind_the_proxy_the_limit_counts_the_address_the_proxy_added(
+    rf: Any, settings: Any
+) -> None:
+    from portal.http import client_ip
+
+    request = rf.get(
+        "/verify/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2"
+    )
+    settings.BEHIND_PROXY = True
+    assert client_ip(request) == "203.0.113.9"
+    settings.BEHIND_PROXY = False
+    assert client_ip(request) == "10.0.0.2"

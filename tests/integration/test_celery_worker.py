@@ -176,3 +176,60 @@ def test_a_worker_process_converts_an_uploaded_document(team, worker):
     assert version.file_kind == "docx"
     assert any(block["kind"] == "td" for block in version.blocks)
     assert 'data-block="b1"' in version.html
+
+
+def test_a_worker_process_builds_a_long_involvement_log(team, worker, settings):
+    import datetime as dt
+    import hashlib
+    import io
+
+    import pypdf
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from engagement.models import Contribution
+    from portal.home.models import InvolvementLog, LogState
+    from portal.notifications.models import Kind, Notification
+    from tests.conftest import client_for
+
+    _mail_dir, log_path = worker
+    settings.LOG_BUILD_NOW_MAX_ENTRIES = 5
+    stage = team.study.stages.order_by("position").first()
+    Contribution.objects.bulk_create(
+        Contribution(
+            partner=team.partner,
+            study=team.study,
+            stage=stage,
+            activity_type="meeting",
+            activity_date=dt.date(2026, 1, 1) + dt.timedelta(days=n),
+            minutes=60,
+            what_they_did=f"Advisory group meeting number {n}",
+            state="approved",
+        )
+        for n in range(40)
+    )
+    client = client_for(team.partner)
+    response = client.post(
+        reverse("log_new"),
+        {"start": "2026-01-01", "end": timezone.localdate().isoformat(), "studies": [team.study.pk]},
+    )
+    log = InvolvementLog.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("log_detail", args=[log.pk])
+
+    def built() -> bool:
+        return InvolvementLog.objects.filter(pk=log.pk).exclude(state=LogState.BUILDING).exists()
+
+    assert _wait_for(built, 120), "the worker did not build the log:\n" + log_path.read_text()
+    log.refresh_from_db()
+    assert log.state == LogState.READY, log.failure
+    content = Path(log.file.path).read_bytes()
+    assert hashlib.sha256(content).hexdigest() == log.digest
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    assert reader.metadata.title == f"Involvement log of {team.partner.display_name}"
+    assert log.entries == 40
+    assert Notification.objects.filter(
+        recipient=team.partner, kind=Kind.LOG_READY, object_id=log.pk
+    ).exists()
+    page = client.get(reverse("log_detail", args=[log.pk])).content.decode()
+    assert reverse("log_download", args=[log.pk]) in page
