@@ -26,7 +26,7 @@ def client_ip(request: HttpRequest) -> str:
     from django.conf import settings
 
     if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
         last = forwarded.rsplit(",", 1)[-1].strip()
         if last:
             return last

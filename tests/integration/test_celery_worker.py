@@ -211,7 +211,11 @@ def test_a_worker_process_builds_a_long_involvement_log(team, worker, settings):
     client = client_for(team.partner)
     response = client.post(
         reverse("log_new"),
-        {"start": "2026-01-01", "end": timezone.localdate().isoformat(), "studies": [team.study.pk]},
+        {
+            "start": "2026-01-01",
+            "end": timezone.localdate().isoformat(),
+            "studies": [team.study.pk],
+        },
     )
     log = InvolvementLog.objects.get()
     assert response.status_code == 302

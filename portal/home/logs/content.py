@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from documents.models import Comment, Outcome
+from documents.models import Comment, Outcome, Response
 from engagement.models import (
     Contribution,
     ContributionState,
@@ -277,8 +277,8 @@ def log_content(scope: LogScope) -> LogContent:
     )
 
 
-def _published_response(comment: Comment) -> object | None:
-    response = getattr(comment, "response", None)
+def _published_response(comment: Comment) -> Response | None:
+    response: Response | None = getattr(comment, "response", None)
     if response is None or response.published_at is None:
         return None
     return response
@@ -286,24 +286,24 @@ def _published_response(comment: Comment) -> object | None:
 
 def _outcome_value(comment: Comment) -> str:
     response = _published_response(comment)
-    return response.outcome if response is not None else ""  # type: ignore[attr-defined]
+    return response.outcome if response is not None else ""
 
 
 def _outcome_label(comment: Comment) -> str:
     response = _published_response(comment)
     if response is None:
         return _("Not answered yet")
-    return str(Outcome(response.outcome).label)  # type: ignore[attr-defined]
+    return str(Outcome(response.outcome).label)
 
 
 def _answer(comment: Comment) -> str:
     response = _published_response(comment)
-    return response.body if response is not None else ""  # type: ignore[attr-defined]
+    return response.body if response is not None else ""
 
 
 def _changed_in(comment: Comment) -> int | None:
     response = _published_response(comment)
-    version = getattr(response, "changed_in", None) if response is not None else None
+    version = response.changed_in if response is not None else None
     return version.number if version is not None else None
 
 

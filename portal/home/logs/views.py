@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -54,7 +54,7 @@ def _queue(log: InvolvementLog) -> None:
     transaction.on_commit(lambda: log_build_task.delay(log.pk))
 
 
-def _issue(request: AuthenticatedHttpRequest, scope: LogScope) -> HttpResponse:
+def _issue(request: AuthenticatedHttpRequest, scope: LogScope) -> HttpResponseBase:
     """Short logs come back at once as the PDF; long ones are built by a worker."""
     log = log_request(scope=scope, by=request.user)
     if builds_in_background(log):
@@ -93,7 +93,7 @@ def _form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def log_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+def log_new(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The partner's own log, from "Your involvement"."""
     studies = own_involvement_scope(request.user).studies
     form = LogForm(request.POST if request.method == "POST" else None, studies=studies)
@@ -135,7 +135,7 @@ def _coordinated_studies(coordinator: User, partner: User) -> QuerySet[Study]:
 @require_http_methods(["GET", "POST"])
 def partner_log_new(
     request: AuthenticatedHttpRequest, access: StudyAccess, user_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A coordinator makes a partner's log for them (one who is offline, say)."""
     partner = partner_in(access, user_id)
     studies = _coordinated_studies(request.user, partner)
@@ -172,7 +172,7 @@ def log_detail(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def log_download(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse:
+def log_download(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponseBase:
     log = log_for(request.user, log_id)
     if not log.downloadable:
         messages.error(request, _("This log cannot be downloaded. The page says why."))
@@ -241,7 +241,7 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-@ratelimit(group="log_verify", key="ip", rate=_verify_rate, block=False)
+@ratelimit(group="log_verify", key="ip", rate=_verify_rate, block=False)  # type: ignore[untyped-decorator]
 @require_safe
 def log_verify(request: HttpRequest) -> HttpResponse:
     """Anyone, without logging in, types the code printed on a log."""
@@ -254,7 +254,7 @@ def log_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "home/logs/verify.html", {"form": form}, status=200)
 
 
-@ratelimit(group="log_verify", key="ip", rate=_verify_rate, block=False)
+@ratelimit(group="log_verify", key="ip", rate=_verify_rate, block=False)  # type: ignore[untyped-decorator]
 @require_safe
 def log_verify_code(request: HttpRequest, code: str) -> HttpResponse:
     """The address printed on a log, with its code."""
