@@ -557,3 +557,39 @@ def test_behind_the_proxy_the_limit_counts_the_address_the_proxy_added(
     assert client_ip(request) == "203.0.113.9"
     settings.BEHIND_PROXY = False
     assert client_ip(request) == "10.0.0.2"
+
+
+def test_a_long_log_repeats_its_table_headers_and_numbers_every_page(
+    team: StudyTeam, tmp_path: Path
+) -> None:
+    for n in range(80):
+        approved(
+            team,
+            on=dt.date(2026, 1, 1) + dt.timedelta(days=n),
+            what_they_did=f"Advisory group meeting number {n}, reading the papers beforehand",
+        )
+    response = client_for(team.partner).post(reverse("log_new"), log_form(team))
+    reader = read(response)
+    assert len(reader.pages) >= 4
+    path = tmp_path / "long.pdf"
+    path.write_bytes(response.pdf)
+    pages_with_header = 0
+    for number in range(1, len(reader.pages) + 1):
+        text = pdf_text_of_page(path, number)
+        assert f"Page {number} of {len(reader.pages)}" in text
+        if "Advisory group meeting" in text:
+            assert "What they did, and what changed" in text, f"page {number} has no header"
+            pages_with_header += 1
+    assert pages_with_header >= 2
+
+
+def pdf_text_of_page(path: Path, number: int) -> str:
+    import subprocess
+
+    result = subprocess.run(
+        ["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return " ".join(result.stdout.split())
