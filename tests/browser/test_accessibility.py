@@ -11,9 +11,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from engagement.models import Study
+from engagement.models import Contribution, Study
 from engagement.services import invitation_token, study_create
 from portal.accounts.models import User
+from portal.home.reports.content import report_for
+from portal.home.reports.services import report_save
 from portal.notifications.tokens import unsubscribe_token
 from portal.permissions import Role
 from tests.browser.accessibility import assert_accessible
@@ -72,6 +74,12 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("stop email reminders", None, lambda w: f"/unsubscribe/{unsubscribe_token(w.partner.pk)}/"),
     ("unsubscribe link that does not work", None, lambda w: "/unsubscribe/not-a-token/"),
     ("not found", "partner", lambda w: "/studies/999999/"),
+    ("study report, nothing yet", "coordinator", lambda w: f"/studies/{w.study.pk}/report/"),
+    (
+        "study report history, empty",
+        "coordinator",
+        lambda w: f"/studies/{w.study.pk}/report/history/",
+    ),
 ]
 
 
@@ -155,3 +163,43 @@ def test_error_summary_takes_focus_and_links_to_the_field(
     expect(link).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_label("Email")).to_be_focused()
+
+
+def _report_with_records(world: World) -> None:
+    """Two saved drafts and approved involvement, so the report has its tables and chart."""
+    report_save(report_for(world.study), {"aim": "To shape the study."}, world.coordinator)
+    report_save(
+        report_for(world.study),
+        {"aim": "To shape the study.", "reflections": "Pay for taxis."},
+        world.coordinator,
+    )
+    stage = world.study.stages.order_by("position").first()
+    Contribution.objects.create(
+        partner=world.partner,
+        study=world.study,
+        stage=stage,
+        activity_type="meeting",
+        activity_date=timezone.localdate(),
+        minutes=90,
+        what_they_did="Steering group",
+        what_changed="The letter was rewritten.",
+        impact_standards=["impact"],
+        state="approved",
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["report/", "report/history/", "report/?date_from=2026-05-01&date_to=2026-04-01"],
+    ids=["report", "history", "report with a period error"],
+)
+def test_the_study_report_with_records_has_no_axe_violations(
+    live_server: Any, page: Any, world: World, path: str
+) -> None:
+    _report_with_records(world)
+    log_in_as(page, live_server, world.coordinator)
+    page.goto(f"{live_server.url}/studies/{world.study.pk}/{path}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if path == "report/history/":
+        page.get_by_text("Read version 2").click()
+    assert_accessible(page)

@@ -261,6 +261,7 @@ def test_the_page_shows_the_figures_from_approved_and_paid_involvement(
     assert _cell(html, "data-cell", "0-0") == '1<br><span class="hours">1.5 h</span>'
     assert _cell(html, "data-cell", "0-1") == '1<br><span class="hours">0.5 h</span>'
     assert _cell(html, "data-cell", "1-0") == '1<br><span class="hours">2 h</span>'
+    assert _cell(html, "data-cell", "1-1") == "0"
     assert _cell(html, "data-cell", "0-total") == '2<br><span class="hours">2 h</span>'
     assert _cell(html, "data-cell", "total-0") == '2<br><span class="hours">3.5 h</span>'
     assert _cell(html, "data-cell", "total-total") == '3<br><span class="hours">4 h</span>'
@@ -286,6 +287,7 @@ def test_the_page_shows_the_figures_from_approved_and_paid_involvement(
     assert "Interviews can now be held at home." in html
     # The chart and its table.
     assert '<svg class="chart"' in html
+    assert "left out of the chart and its table: Designing and managing, Undertaking" in html
     assert "Mar 2025" in html
     assert "Apr 2025" in html
 

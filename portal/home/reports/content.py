@@ -154,10 +154,11 @@ class StandardImpact:
 
 @dataclass
 class Chart:
-    data: MonthlyByStage
+    data: MonthlyByStage  # the stages with involvement in the period
     svg: SafeString  # for the page
     pdf_svg: SafeString  # for the PDF: the same chart in the PDF's font
     alt: str
+    quiet_stages: list[str] = field(default_factory=list)  # those without
 
     @property
     def pdf_src(self) -> str:
@@ -389,10 +390,12 @@ def _monthly(contributions: QuerySet[Contribution], stages: list[Stage]) -> Mont
     months = list(_month_range(present[0], present[-1]))
     truncated = len(months) > CHART_MONTHS
     months = months[-CHART_MONTHS:]
+    # Only the stages with involvement: the report names the others in a sentence.
     series = [
         StageSeries(stage, [found.get((month, stage.pk), 0) for month in months])
         for stage in stages
     ]
+    series = [s for s in series if s.total_minutes]
     rows = [
         (
             month,
@@ -408,10 +411,11 @@ def _monthly(contributions: QuerySet[Contribution], stages: list[Stage]) -> Mont
     return MonthlyByStage(months=months, series=series, truncated=truncated, rows=rows)
 
 
-def _chart(data: MonthlyByStage) -> Chart:
+def _chart(data: MonthlyByStage, stages: list[Stage]) -> Chart:
     title = _("Involvement by stage over time")
+    shown = {series.stage.pk for series in data.series}
     if data.months:
-        stages = "; ".join(
+        in_all = "; ".join(
             _("%(stage)s %(hours)s hours")
             % {"stage": s.stage.name, "hours": hours_text(s.total_minutes)}
             for s in data.series
@@ -424,7 +428,7 @@ def _chart(data: MonthlyByStage) -> Chart:
         ) % {
             "first": date_format(data.months[0], "F Y"),
             "last": date_format(data.months[-1], "F Y"),
-            "stages": stages,
+            "stages": in_all,
         }
     else:
         alt = _("No involvement to show over time.")
@@ -439,6 +443,9 @@ def _chart(data: MonthlyByStage) -> Chart:
             data, title=title, description=alt, chart_id="report-chart", font_family=PDF_FONT
         ),
         alt=alt,
+        quiet_stages=[stage.name for stage in stages if stage.pk not in shown]
+        if data.months
+        else [],
     )
 
 
@@ -468,7 +475,7 @@ def report_content(
         changes=_changes(threads),
         standards=standards,
         untagged=untagged,
-        chart=_chart(_monthly(contributions, stages)),
+        chart=_chart(_monthly(contributions, stages), stages),
         sections=[(name, str(heading), narrative[name]) for name, heading in SECTIONS],
     )
 
