@@ -27,6 +27,14 @@ TEXT_COLOUR = "#0b0c0c"
 AXIS_COLOUR = "#6c757d"
 
 
+LABEL_HALF_WIDTH = 30  # about half of "Sep 2025" at the axis labels' size
+
+
+def _label_x(centre: float) -> float:
+    """A month's label is centred under its bar, but kept whole inside the chart at either end."""
+    return min(max(centre, MARGIN + LABEL_HALF_WIDTH), WIDTH - MARGIN - LABEL_HALF_WIDTH)
+
+
 def involvement_by_stage_chart(
     data: MonthlyByStage,
     *,
@@ -99,7 +107,7 @@ def involvement_by_stage_chart(
     axis_y = MARGIN + step * len(data.series) + 16
     labels = [
         (
-            f"{MARGIN + i * slot + slot / 2:.1f}",
+            f"{_label_x(MARGIN + i * slot + slot / 2):.1f}",
             axis_y,
             TEXT_COLOUR,
             date_format(month, "M Y"),
