@@ -19,6 +19,8 @@ class Kind(models.TextChoices):
     CONTRIBUTION_RETURNED = "contribution_returned", _("Your contribution was returned")
     CONTRIBUTION_PAID = "contribution_paid", _("Your contribution was paid")
     LOG_READY = "log_ready", _("An involvement log you asked for is ready")
+    LOG_MADE_FOR_YOU = "log_made_for_you", _("A coordinator made an involvement log for you")
+    LOG_WITHDRAWN = "log_withdrawn", _("Your involvement log was withdrawn")
     TEAM_DIGEST = "team_digest", _("What is waiting for the study team")
     DIGEST = "digest", _("Your summary of what is new")
 

@@ -19,7 +19,13 @@ from documents.models import Document, Outcome, Response, Version
 from engagement.models import Contribution, ContributionState, ExpenseLine, Stage, Study
 from portal.accounts.models import Acknowledgement, Profile
 from portal.home.logs.content import LogScope, log_content
-from portal.home.logs.services import code_normalise, log_build, log_request, logs_expire
+from portal.home.logs.services import (
+    code_normalise,
+    log_build,
+    log_request,
+    logs_expire,
+    verify_url,
+)
 from portal.home.models import InvolvementLog, LogState
 from portal.notifications.models import Kind, Notification
 from portal.permissions import Role
@@ -120,11 +126,22 @@ def log_form(team: StudyTeam, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def read(response: Any) -> pypdf.PdfReader:
-    content = b"".join(response.streaming_content)
-    response.close()
-    response.pdf = content
-    return pypdf.PdfReader(io.BytesIO(content))
+def read(response: Any, client: Any = None) -> pypdf.PdfReader:
+    """The PDF a log request led to: the page it lands on starts the download by itself."""
+    if response.status_code == 302:
+        assert client is not None
+        page = client.get(response["Location"])
+        download = reverse("log_download", args=[page.context["log"].pk])
+        assert f'http-equiv="refresh" content="0;url={download}"' in page.content.decode()
+        pdf = client.get(download)
+        assert pdf["Content-Type"] == "application/pdf"
+        assert "attachment" in pdf["Content-Disposition"]
+        response.pdf = b"".join(pdf.streaming_content)
+        pdf.close()
+    else:
+        response.pdf = b"".join(response.streaming_content)
+        response.close()
+    return pypdf.PdfReader(io.BytesIO(response.pdf))
 
 
 def test_a_partner_gets_their_log_as_an_accessible_pdf(
@@ -134,11 +151,12 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
     team.partner.save()
     client = client_for(team.partner)
     response = client.post(reverse("log_new"), log_form(team))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert "attachment" in response["Content-Disposition"]
-    reader = read(response)
     log = InvolvementLog.objects.get()
+    # Printed at once: the log's page starts the download and lists it.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("log_detail", args=[log.pk]) + "?download=1"
+    reader = read(response, client)
+    log.refresh_from_db()
     assert log.state == LogState.READY
     assert log.digest == hashlib.sha256(response.pdf).hexdigest()
     text = pdf_text(response.pdf, tmp_path)
@@ -148,7 +166,7 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
     assert f"1 January 2026 to {date_format(timezone.localdate(), 'j F Y')}" in text
     assert "Living well" in text
     assert log.code in text
-    assert reverse("log_verify_code", args=[log.code]) in text
+    assert f"go to {verify_url()} and enter the code" in text
     # Summary by study and stage: the two approved contributions, 2.25 hours in all.
     stages = record["stages"]
     assert stages[2].name in text
@@ -195,22 +213,21 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
 def test_payments_are_in_the_log_only_when_asked_for(
     team: StudyTeam, record: dict[str, Any], tmp_path: Path
 ) -> None:
-    response = client_for(team.partner).post(
-        reverse("log_new"), log_form(team, include_payments="on")
-    )
-    reader = read(response)
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team, include_payments="on"))
+    reader = read(response, client)
     text = pdf_text(response.pdf, tmp_path)
     assert "Payments" in outline_titles(reader)
     assert "£37.50" in text
     assert "£4.20" in text
-    assert "£41.70" in text  # the total
+    assert "£37.50 £4.20 £41.70" in text  # for time, expenses and their total, on one row
     assert InvolvementLog.objects.get().include_payments is True
 
 
 def test_a_log_with_nothing_approved_says_so(team: StudyTeam, tmp_path: Path) -> None:
-    response = client_for(team.partner).post(reverse("log_new"), log_form(team))
-    assert response["Content-Type"] == "application/pdf"
-    read(response)
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team))
+    read(response, client)
     text = pdf_text(response.pdf, tmp_path)
     assert "No approved contributions are recorded for this period" in text
     assert "has no approved involvement recorded" in text
@@ -236,7 +253,7 @@ def test_a_study_that_is_not_theirs_cannot_be_chosen(team: StudyTeam) -> None:
 
 
 def test_someone_elses_log_is_not_found(team: StudyTeam, record: dict[str, Any]) -> None:
-    client_for(team.partner).post(reverse("log_new"), log_form(team)).close()
+    client_for(team.partner).post(reverse("log_new"), log_form(team))
     log = InvolvementLog.objects.get()
     for user in (team.outsider, team.researcher):
         client = client_for(user)
@@ -256,11 +273,12 @@ def test_a_coordinator_makes_the_log_for_a_partner_and_it_says_so(
     page = client_for(team.coordinator).get(url)
     assert page.status_code == 200
     assert "Living well" in page.content.decode()
-    response = client_for(team.coordinator).post(url, log_form(team))
-    reader = read(response)
+    client = client_for(team.coordinator)
+    response = client.post(url, log_form(team))
+    reader = read(response, client)
     text = pdf_text(response.pdf, tmp_path)
     assert f"Involvement log of {team.partner.display_name}" in text
-    assert "Cora Coordinator, study coordinator, on the partner's behalf" in text
+    assert f"Cora Coordinator, study coordinator, on behalf of {team.partner.display_name}" in text
     assert reader.metadata.author == "Cora Coordinator"
     log = InvolvementLog.objects.get()
     assert log.holder == team.partner
@@ -525,8 +543,9 @@ def test_the_name_on_the_log_is_the_partners_own_even_when_anonymous_in_reports(
         user=team.partner, defaults={"acknowledgement": Acknowledgement.ANONYMOUS}
     )
     MembershipFactory(study=team.other_study, user=team.coordinator, role=Role.COORDINATOR)
-    response = client_for(team.partner).post(reverse("log_new"), log_form(team))
-    read(response)
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team))
+    read(response, client)
     text = pdf_text(response.pdf, tmp_path)
     # Their own record names them; nobody else's name but the team's is in it.
     assert f"Involvement log of {team.partner.display_name}" in text
@@ -568,9 +587,10 @@ def test_a_long_log_repeats_its_table_headers_and_numbers_every_page(
             on=dt.date(2026, 1, 1) + dt.timedelta(days=n),
             what_they_did=f"Advisory group meeting number {n}, reading the papers beforehand",
         )
-    response = client_for(team.partner).post(reverse("log_new"), log_form(team))
-    reader = read(response)
-    assert len(reader.pages) >= 4
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team))
+    reader = read(response, client)
+    assert len(reader.pages) >= 3
     path = tmp_path / "long.pdf"
     path.write_bytes(response.pdf)
     pages_with_header = 0
@@ -593,3 +613,90 @@ def pdf_text_of_page(path: Path, number: int) -> str:
         text=True,
     )
     return " ".join(result.stdout.split())
+
+
+def test_a_coordinator_of_only_one_of_its_studies_cannot_see_a_log(
+    team: StudyTeam, record: dict[str, Any]
+) -> None:
+    # The partner is in a second study too, run by someone else; their log covers both.
+    MembershipFactory(study=team.other_study, user=team.partner, role=Role.PARTNER)
+    client_for(team.partner).post(
+        reverse("log_new"), log_form(team, studies=[team.study.pk, team.other_study.pk])
+    )
+    log = InvolvementLog.objects.get()
+    coordinator = client_for(team.coordinator)
+    for name in ("log_detail", "log_download", "log_withdraw"):
+        assert coordinator.get(reverse(name, args=[log.pk])).status_code == 404
+    assert coordinator.post(reverse("log_withdraw", args=[log.pk])).status_code == 404
+    listed = coordinator.get(reverse("partner_log_new", args=[team.study.pk, team.partner.pk]))
+    assert reverse("log_detail", args=[log.pk]) not in listed.content.decode()
+    log.refresh_from_db()
+    assert log.withdrawn_at is None
+
+
+def test_withdrawing_asks_first_and_the_holder_hears_when_someone_else_did_it(
+    team: StudyTeam, issued: InvolvementLog
+) -> None:
+    coordinator = client_for(team.coordinator)
+    ask = coordinator.get(reverse("log_withdraw", args=[issued.pk]))
+    assert ask.status_code == 200
+    assert "This cannot be undone." in ask.content.decode()
+    issued.refresh_from_db()
+    assert issued.withdrawn_at is None
+    coordinator.post(reverse("log_withdraw", args=[issued.pk]))
+    notice = Notification.objects.get(recipient=team.partner, kind=Kind.LOG_WITHDRAWN)
+    assert "Cora Coordinator withdrew your involvement log" in notice.text_body
+    page = client_for(team.partner).get(reverse("log_detail", args=[issued.pk])).content.decode()
+    assert "by Cora Coordinator" in page
+
+
+def test_the_holder_withdrawing_their_own_log_is_not_told_about_it(
+    team: StudyTeam, issued: InvolvementLog
+) -> None:
+    client_for(team.partner).post(reverse("log_withdraw", args=[issued.pk]))
+    assert not Notification.objects.filter(kind=Kind.LOG_WITHDRAWN).exists()
+
+
+def test_a_partner_hears_that_a_coordinator_made_a_log_for_them(
+    team: StudyTeam, record: dict[str, Any]
+) -> None:
+    url = reverse("partner_log_new", args=[team.study.pk, team.partner.pk])
+    client = client_for(team.coordinator)
+    landed = client.get(client.post(url, log_form(team))["Location"]).content.decode()
+    log = InvolvementLog.objects.get()
+    notice = Notification.objects.get(recipient=team.partner, kind=Kind.LOG_MADE_FOR_YOU)
+    assert notice.link == reverse("log_detail", args=[log.pk])
+    assert "Cora Coordinator" in notice.title
+    # The coordinator's way back is to the partner's page in their study.
+    assert reverse("partner_involvement", args=[team.study.pk, team.partner.pk]) in landed
+
+
+def test_a_log_cannot_cover_days_still_to_come(team: StudyTeam) -> None:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = client_for(team.partner).post(
+        reverse("log_new"), log_form(team, end=tomorrow.isoformat())
+    )
+    assert "cannot be after today" in response.content.decode()
+    assert not InvolvementLog.objects.exists()
+
+
+def test_the_statement_counts_the_studies_they_were_involved_in(
+    team: StudyTeam, record: dict[str, Any]
+) -> None:
+    MembershipFactory(study=team.other_study, user=team.partner, role=Role.PARTNER)
+    scope = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 3, 4),
+        end=dt.date(2026, 3, 4),
+        study_ids=(team.study.pk, team.other_study.pk),
+    )
+    statement = log_content(scope).statement
+    assert statement.startswith(f"On 4 March 2026, {team.partner.display_name} was")
+    assert "in 1 study, giving 1.5 hours to 1 activity" in statement
+    empty = LogScope(
+        holder=team.partner,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 2, 1),
+        study_ids=(team.study.pk,),
+    )
+    assert "between 1 January 2025 and 1 February 2025" in log_content(empty).statement

@@ -23,7 +23,7 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 405, 405, 405, 405),
     },
     "log_withdraw": {
-        "GET": (LOGIN, 405, 405, 405, 405),
+        "GET": (LOGIN, 404, 200, 404, 200),
         "POST": (LOGIN, 404, Go("log_detail"), 404, Go("log_detail")),
     },
     "log_retry": {

@@ -1,4 +1,8 @@
-"""Who may see an involvement log: its holder, and the coordinators of a study it covers."""
+"""Who may see an involvement log: its holder, and a coordinator of every study it covers.
+
+A log can reach across several studies and include payments; a coordinator of only one of
+them would see what another study's team keeps to itself, so they get 404 like anyone else.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +22,20 @@ def log_for(user: User, log_id: int) -> InvolvementLog:
     return log
 
 
+def coordinated_study_ids(user: User) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            user=user, role=Role.COORDINATOR, left_on__isnull=True
+        ).values_list("study_id", flat=True)
+    )
+
+
 def may_see_log(user: User, log: InvolvementLog) -> bool:
     if log.holder_id == user.pk:
         return True
-    return Membership.objects.filter(
-        user=user,
-        study_id__in=log.study_ids,
-        role=Role.COORDINATOR,
-        left_on__isnull=True,
-    ).exists()
+    return covers_only(log, coordinated_study_ids(user))
+
+
+def covers_only(log: InvolvementLog, study_ids: set[int]) -> bool:
+    """Whether every study the log covers is among these."""
+    return bool(log.study_ids) and set(log.study_ids) <= study_ids

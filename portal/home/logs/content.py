@@ -129,6 +129,14 @@ class LogContent:
         return len(self.entries) + len(self.comments)
 
     @property
+    def payments_for_time(self) -> Decimal:
+        return sum((line.for_time for line in self.payments), Decimal("0.00"))
+
+    @property
+    def payments_expenses(self) -> Decimal:
+        return sum((line.expenses for line in self.payments), Decimal("0.00"))
+
+    @property
     def payments_total(self) -> Decimal:
         return sum((line.total for line in self.payments), Decimal("0.00"))
 
@@ -142,7 +150,20 @@ class LogContent:
 
 
 def period_text(start: datetime.date, end: datetime.date) -> str:
+    """ "1 April 2026 to 31 March 2027", or the one day."""
+    if start == end:
+        return date_format(start, "j F Y")
     return _("%(start)s to %(end)s") % {
+        "start": date_format(start, "j F Y"),
+        "end": date_format(end, "j F Y"),
+    }
+
+
+def _during(start: datetime.date, end: datetime.date) -> str:
+    """The period as it reads inside a sentence: "between 1 April and …", "on 3 May 2026"."""
+    if start == end:
+        return _("on %(day)s") % {"day": date_format(start, "j F Y")}
+    return _("between %(start)s and %(end)s") % {
         "start": date_format(start, "j F Y"),
         "end": date_format(end, "j F Y"),
     }
@@ -333,29 +354,29 @@ def _payments(
 
 def log_statement(content: LogContent) -> str:
     """A paragraph the holder can paste into a CV or give to a referee."""
+    during = _during(content.scope.start, content.scope.end)
     if not content.entries and not content.comments:
         return _(
-            "%(name)s has no approved involvement recorded in the PPIE Portal between "
-            "%(period)s in the studies listed."
-        ) % {"name": content.holder_name, "period": content.period}
-    studies = ngettext("%(n)s study", "%(n)s studies", len(content.studies)) % {
-        "n": len(content.studies)
-    }
-    activities = ngettext("%(n)s activity", "%(n)s activities", content.activities) % {
-        "n": content.activities
-    }
-    stages = sorted({line.stage for line in content.stages}, key=str.lower)
-    text = _(
-        "From %(period)s, %(name)s was a public involvement partner in %(studies)s, "
-        "giving %(hours)s hours to %(activities)s"
-    ) % {
-        "period": content.period,
+            "%(name)s has no approved involvement recorded in the PPIE Portal %(during)s "
+            "in the studies listed."
+        ) % {"name": content.holder_name, "during": during}
+    # The studies they were involved in, not every study ticked on the form.
+    involved = {line.study for line in content.stages} | {line.study for line in content.comments}
+    studies = ngettext("%(n)s study", "%(n)s studies", len(involved)) % {"n": len(involved)}
+    text = _("%(during)s, %(name)s was a public involvement partner in %(studies)s") % {
+        "during": during[0].upper() + during[1:],
         "name": content.holder_name,
         "studies": studies,
-        "hours": content.total_hours,
-        "activities": activities,
     }
-    if stages:
+    if content.entries:
+        activities = ngettext("%(n)s activity", "%(n)s activities", content.activities) % {
+            "n": content.activities
+        }
+        text += _(", giving %(hours)s hours to %(activities)s") % {
+            "hours": content.total_hours,
+            "activities": activities,
+        }
+        stages = sorted({line.stage for line in content.stages}, key=str.lower)
         text += _(" at these stages of research: %(stages)s") % {"stages": ", ".join(stages)}
     text += "."
     if content.comments:

@@ -66,6 +66,9 @@ class LogForm(forms.Form):
         end: datetime.date | None = data.get("end")
         if start and end and start > end:
             self.add_error("end", _("The “to” date must be on or after the “from” date."))
+        elif end and end > timezone.localdate():
+            # A log vouches for what happened: it cannot cover days still to come.
+            self.add_error("end", _("The “to” date cannot be after today."))
         return data
 
 

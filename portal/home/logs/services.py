@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
-from portal.home.logs.content import LogScope, holder_name, log_content, log_size, log_studies
+from portal.home.logs.content import (
+    LogScope,
+    holder_name,
+    log_content,
+    log_size,
+    log_studies,
+    period_text,
+)
 from portal.home.models import InvolvementLog, LogState
 from portal.home.printing import PdfUnavailable, pdf_render
 from portal.notifications.models import Kind
@@ -89,6 +96,7 @@ def log_build(log: InvolvementLog) -> InvolvementLog:
                 "content": content,
                 "code": log.code,
                 "verify_url": verify_url(log.code),
+                "verify_home": verify_url(),
                 "issued_on": issued,
                 "produced_by_name": log.produced_by_name,
                 "by_proxy": log.by_proxy,
@@ -109,6 +117,7 @@ def log_build(log: InvolvementLog) -> InvolvementLog:
     log.failure = ""
     log.issued_at = timezone.now()
     log.save()
+    log_made_for_holder_notify(log)
     return log
 
 
@@ -155,12 +164,52 @@ def log_ready_notify(log: InvolvementLog) -> None:
 
 
 def log_withdraw(log: InvolvementLog, *, by: User) -> InvolvementLog:
+    """Withdraw the log for good; its holder hears of it when someone else did it."""
     if log.withdrawn_at is None:
         log.withdrawn_at = timezone.now()
         log.withdrawn_by = by
         log.save(update_fields=["withdrawn_at", "withdrawn_by"])
         _remove_file(log)
+        if by.pk != log.holder_id:
+            _tell_holder(
+                log,
+                Kind.LOG_WITHDRAWN,
+                _("Your involvement log for %(period)s was withdrawn")
+                % {"period": period_text(log.period_start, log.period_end)},
+                {
+                    "withdrawn_by": by.display_name,
+                    "period": period_text(log.period_start, log.period_end),
+                },
+            )
     return log
+
+
+def log_made_for_holder_notify(log: InvolvementLog) -> None:
+    """A partner hears that a coordinator made a log for them, so none exists unseen."""
+    if log.by_proxy and log.state == LogState.READY:
+        _tell_holder(
+            log,
+            Kind.LOG_MADE_FOR_YOU,
+            _("%(name)s made an involvement log for you") % {"name": log.produced_by_name},
+            {"producer_name": log.produced_by_name},
+        )
+
+
+def _tell_holder(log: InvolvementLog, kind: str, title: str, context: dict[str, str]) -> None:
+    notifications_record(
+        [
+            Message(
+                recipient=log.holder,
+                kind=kind,
+                object_type="involvement_log",
+                object_id=log.pk,
+                title=title,
+                link=reverse("log_detail", args=[log.pk]),
+                template=kind,
+                context=context,
+            )
+        ]
+    )
 
 
 def _remove_file(log: InvolvementLog) -> None:

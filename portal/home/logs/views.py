@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,7 +23,7 @@ from engagement.access import StudyAccess, partner_in, study_view
 from engagement.involvement.selectors import own_involvement_scope
 from engagement.models import Membership, Study
 from portal.accounts.models import User
-from portal.home.logs.access import log_for
+from portal.home.logs.access import coordinated_study_ids, covers_only, log_for
 from portal.home.logs.content import LogScope
 from portal.home.logs.forms import LogForm, VerifyForm
 from portal.home.logs.services import (
@@ -55,7 +57,9 @@ def _queue(log: InvolvementLog) -> None:
 
 
 def _issue(request: AuthenticatedHttpRequest, scope: LogScope) -> HttpResponseBase:
-    """Short logs come back at once as the PDF; long ones are built by a worker."""
+    """Short logs are printed at once and their download starts by itself on the log's page
+    (which also lists it, so nobody presses again to see whether it worked); long ones are
+    built by a worker while that page waits."""
     log = log_request(scope=scope, by=request.user)
     if builds_in_background(log):
         _queue(log)
@@ -63,7 +67,7 @@ def _issue(request: AuthenticatedHttpRequest, scope: LogScope) -> HttpResponseBa
     log = log_build(log)
     if log.state != LogState.READY:
         return redirect("log_detail", log_id=log.pk)
-    return _download(log)
+    return redirect(reverse("log_detail", args=[log.pk]) + "?download=1")
 
 
 def _form_page(
@@ -140,10 +144,11 @@ def partner_log_new(
     partner = partner_in(access, user_id)
     studies = _coordinated_studies(request.user, partner)
     form = LogForm(request.POST if request.method == "POST" else None, studies=studies)
+    mine = coordinated_study_ids(request.user)
     logs = [
         log
         for log in InvolvementLog.objects.filter(holder=partner).select_related("produced_by")
-        if access.study.pk in log.study_ids
+        if access.study.pk in log.study_ids and covers_only(log, mine)
     ]
     if request.method == "POST" and form.is_valid():
         if pdf_problem():
@@ -159,15 +164,26 @@ def partner_log_new(
 @require_safe
 def log_detail(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse:
     log = log_for(request.user, log_id)
-    context = {
-        "log": log,
-        "verify_url": verify_url(log.code),
-        "keep_days": settings.LOG_KEEP_DAYS,
-        "mine": log.holder_id == request.user.pk,
-    }
+    context = _log_context(request, log)
+    context["download_now"] = request.GET.get("download") == "1" and log.downloadable
     if request.headers.get("HX-Request"):
         return render(request, "home/logs/_log_status.html", context)
     return render(request, "home/logs/log_detail.html", context)
+
+
+def _log_context(request: AuthenticatedHttpRequest, log: InvolvementLog) -> dict[str, Any]:
+    mine = log.holder_id == request.user.pk
+    # A coordinator came from the partner's page in one of their studies: the way back.
+    study = None
+    if not mine:
+        study = Study.objects.filter(pk__in=log.study_ids).order_by("title", "id").first()
+    return {
+        "log": log,
+        "mine": mine,
+        "study": study,
+        "verify_url": verify_url(log.code),
+        "keep_days": settings.LOG_KEEP_DAYS,
+    }
 
 
 @login_required
@@ -181,9 +197,14 @@ def log_download(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def log_withdraw_view(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse:
+    """Asks first: a withdrawn log cannot be brought back."""
     log = log_for(request.user, log_id)
+    if log.withdrawn_at is not None:
+        return redirect("log_detail", log_id=log.pk)
+    if request.method == "GET":
+        return render(request, "home/logs/log_withdraw.html", _log_context(request, log))
     log_withdraw(log, by=request.user)
     messages.success(
         request,
