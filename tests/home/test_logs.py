@@ -581,26 +581,31 @@ def test_behind_the_proxy_the_limit_counts_the_address_the_proxy_added(
 def test_a_long_log_repeats_its_table_headers_and_numbers_every_page(
     team: StudyTeam, tmp_path: Path
 ) -> None:
-    for n in range(80):
+    for n in range(120):
         approved(
             team,
             on=dt.date(2026, 1, 1) + dt.timedelta(days=n),
             what_they_did=f"Advisory group meeting number {n}, reading the papers beforehand",
+            payment_due="25.00",
         )
     client = client_for(team.partner)
-    response = client.post(reverse("log_new"), log_form(team))
+    response = client.post(reverse("log_new"), log_form(team, include_payments="on"))
     reader = read(response, client)
-    assert len(reader.pages) >= 3
+    assert len(reader.pages) >= 4
     path = tmp_path / "long.pdf"
     path.write_bytes(response.pdf)
-    pages_with_header = 0
+    pages_with_payments = 0
     for number in range(1, len(reader.pages) + 1):
         text = pdf_text_of_page(path, number)
         assert f"Page {number} of {len(reader.pages)}" in text
-        if "Advisory group meeting" in text:
-            assert "What they did, and what changed" in text, f"page {number} has no header"
-            pages_with_header += 1
-    assert pages_with_header >= 2
+        if "£25.00" in text:
+            assert "For time Expenses Total Paid on" in text, f"page {number} has no header"
+            pages_with_payments += 1
+    assert pages_with_payments >= 2
+    # Entries are listed oldest first across the pages, each once.
+    everything = pdf_text(response.pdf, tmp_path)
+    positions = [everything.index(f"meeting number {n},") for n in range(120)]
+    assert positions == sorted(positions)
 
 
 def pdf_text_of_page(path: Path, number: int) -> str:

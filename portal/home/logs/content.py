@@ -108,6 +108,11 @@ class LogContent:
     payments: list[PaymentLine] = field(default_factory=list)
 
     @property
+    def several_studies(self) -> bool:
+        """Whether each entry must say which study it was in."""
+        return len(self.studies) > 1
+
+    @property
     def total_minutes(self) -> int:
         return sum(line.minutes for line in self.stages)
 
