@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from documents.reminders import rounds_scan
 from portal.home.digests import team_digests_record
@@ -37,12 +35,7 @@ def log_build_task(log_id: int) -> str:
     log = InvolvementLog.objects.select_related("holder", "produced_by").filter(pk=log_id).first()
     if log is None or log.state != LogState.BUILDING:
         return "skipped"
-    try:
-        log = log_build(log)
-    except SoftTimeLimitExceeded:
-        log.state = LogState.FAILED
-        log.failure = _("The log took too long to make.")
-        log.save(update_fields=["state", "failure"])
+    log = log_build(log)  # a soft time limit fails the log with the reason
     log_ready_notify(log)
     return str(log.state)
 

@@ -705,3 +705,60 @@ def test_the_statement_counts_the_studies_they_were_involved_in(
         study_ids=(team.study.pk,),
     )
     assert "between 1 January 2025 and 1 February 2025" in log_content(empty).statement
+
+
+def test_a_machine_without_weasyprint_gets_a_plain_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from portal.home import printing
+
+    printing._weasyprint.cache_clear()
+    # Importing it fails as it does when Pango is missing (OSError) or it is not installed.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    try:
+        problem = printing.pdf_problem()
+        assert problem is not None
+        assert "Pango and HarfBuzz" in problem
+        with pytest.raises(printing.PdfUnavailable):
+            printing.pdf_render("pdf/involvement_log.html", {})
+    finally:
+        printing._weasyprint.cache_clear()
+
+
+def test_a_missing_font_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from portal.home import printing
+
+    monkeypatch.setattr(printing, "FONT_DIR", tmp_path)
+    problem = printing.pdf_problem()
+    assert problem is not None
+    assert "AtkinsonHyperlegible-Regular.ttf" in problem
+
+
+def test_a_build_that_runs_out_of_time_is_failed_and_the_person_told(
+    team: StudyTeam, record: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    import portal.home.logs.services as services
+    from portal.home.tasks import log_build_task
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(services, "pdf_render", slow)
+    scope = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 1, 1),
+        end=timezone.localdate(),
+        study_ids=(team.study.pk,),
+    )
+    log = log_request(scope=scope, by=team.partner)
+    assert log_build_task(log.pk) == LogState.FAILED
+    log.refresh_from_db()
+    assert log.failure == "The log took too long to make."
+    assert not log.file
+    notice = Notification.objects.get(recipient=team.partner, kind=Kind.LOG_READY)
+    assert "could not be made" in notice.title
+    assert "took too long" in notice.text_body

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -105,6 +106,8 @@ def log_build(log: InvolvementLog) -> InvolvementLog:
         )
     except PdfUnavailable as error:
         return _failed(log, str(error))
+    except SoftTimeLimitExceeded:
+        return _failed(log, _("The log took too long to make."))
     except Exception:
         logger.exception("Involvement log %s could not be built", log.pk)
         return _failed(log, _("Something went wrong while the log was being made."))
