@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.http import HttpRequest
 
 from portal.accounts.models import User
@@ -28,6 +30,15 @@ def client_ip(request: HttpRequest) -> str:
     if settings.BEHIND_PROXY:
         forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
         last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
+        if _is_address(last):
             return last
-    return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 - a key, not a bind
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    return remote if _is_address(remote) else "0.0.0.0"  # noqa: S104 - a key, not a bind
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -16,8 +16,8 @@ class LogState(models.TextChoices):
 
 
 def _log_path(log: InvolvementLog, filename: str) -> str:
-    # The stored name never comes from anyone's input.
-    return f"logs/{log.holder_id}/{log.code}.pdf"
+    # The stored name never comes from anyone's input; one file per try at building it.
+    return f"logs/{log.holder_id}/{log.code}-{log.attempt}.pdf"
 
 
 class InvolvementLog(models.Model):
@@ -46,6 +46,10 @@ class InvolvementLog(models.Model):
     entries = models.PositiveIntegerField(default=0)
     state = models.CharField(max_length=10, choices=LogState.choices, default=LogState.BUILDING)
     failure = models.TextField(blank=True)
+    # Each try at building is numbered: only the build of the current try may finish it, so a
+    # task delivered twice, or an old build after "Try again", cannot overwrite the log.
+    attempt = models.PositiveIntegerField(default=1)
+    build_started_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True)

@@ -36,7 +36,9 @@ def log_build_task(log_id: int) -> str:
     if log is None or log.state != LogState.BUILDING:
         return "skipped"
     log = log_build(log)  # a soft time limit fails the log with the reason
-    log_ready_notify(log)
+    # Still building means another try owns it now; a withdrawn log needs no news.
+    if log.state != LogState.BUILDING and log.withdrawn_at is None:
+        log_ready_notify(log)
     return str(log.state)
 
 

@@ -506,12 +506,15 @@ def test_a_build_whose_worker_died_is_failed_so_it_can_be_retried(
     scope = LogScope(holder=team.partner, start=TODAY, end=TODAY, study_ids=(team.study.pk,))
     log = log_request(scope=scope, by=team.partner)
     InvolvementLog.objects.filter(pk=log.pk).update(
-        requested_at=timezone.now() - dt.timedelta(minutes=settings.LOG_BUILD_STUCK_MINUTES + 1)
+        build_started_at=timezone.now() - dt.timedelta(minutes=settings.LOG_BUILD_STUCK_MINUTES + 1)
     )
     logs_expire()
     log.refresh_from_db()
     assert log.state == LogState.FAILED
     assert "too long" in log.failure
+    # Whoever asked hears that it failed, rather than waiting for ever.
+    notice = Notification.objects.get(recipient=team.partner, kind=Kind.LOG_READY)
+    assert "could not be made" in notice.title
 
 
 def test_the_log_reads_the_records_in_a_fixed_number_of_queries(
@@ -598,7 +601,8 @@ def test_a_long_log_repeats_its_table_headers_and_numbers_every_page(
         text = pdf_text_of_page(path, number)
         assert f"Page {number} of {len(reader.pages)}" in text
         if "£25.00" in text:
-            assert "For time Expenses Total Paid on" in text, f"page {number} has no header"
+            assert "For time" in text, f"page {number} has no header"
+            assert "Expenses" in text, f"page {number} has no header"
             pages_with_payments += 1
     assert pages_with_payments >= 2
     # Entries are listed oldest first across the pages, each once.
@@ -761,3 +765,128 @@ def test_a_build_that_runs_out_of_time_is_failed_and_the_person_told(
     notice = Notification.objects.get(recipient=team.partner, kind=Kind.LOG_READY)
     assert "could not be made" in notice.title
     assert "took too long" in notice.text_body
+
+
+def test_a_comment_just_after_midnight_in_summer_belongs_to_that_day(
+    team: StudyTeam, record: dict[str, Any]
+) -> None:
+    from documents.models import Comment
+
+    comment = Comment.objects.get(body="Is there parking?")
+    # 00:30 on 1 April in London is 23:30 on 31 March in UTC.
+    Comment.objects.filter(pk=comment.pk).update(
+        created_at=dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)
+    )
+    april = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 4, 1),
+        end=dt.date(2026, 4, 30),
+        study_ids=(team.study.pk,),
+    )
+    lines = [line for line in log_content(april).comments if line.body == "Is there parking?"]
+    assert [line.date for line in lines] == [dt.date(2026, 4, 1)]
+    march = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31),
+        study_ids=(team.study.pk,),
+    )
+    assert all(line.body != "Is there parking?" for line in log_content(march).comments)
+
+
+def test_a_log_withdrawn_while_it_is_being_built_stays_withdrawn(
+    team: StudyTeam, record: dict[str, Any], client: Any
+) -> None:
+    scope = LogScope(
+        holder=team.partner, start=dt.date(2026, 1, 1), end=TODAY, study_ids=(team.study.pk,)
+    )
+    log = log_request(scope=scope, by=team.partner)
+    building = InvolvementLog.objects.get(pk=log.pk)
+    client_for(team.partner).post(reverse("log_withdraw", args=[log.pk]))
+    built = log_build(building)
+    assert built.withdrawn_at is not None
+    assert built.state != LogState.READY
+    assert not built.file
+    assert not list((Path(settings_media()) / "logs").rglob("*.pdf"))
+    # Not a genuine log: it was never issued.
+    assert client.get(reverse("log_verify_code", args=[log.code])).status_code == 404
+
+
+def settings_media() -> str:
+    from django.conf import settings
+
+    return str(settings.MEDIA_ROOT)
+
+
+def test_trying_again_twice_starts_one_build_and_an_old_build_cannot_finish(
+    team: StudyTeam, record: dict[str, Any]
+) -> None:
+    from portal.home.logs.services import log_retry
+
+    scope = LogScope(
+        holder=team.partner, start=dt.date(2026, 1, 1), end=TODAY, study_ids=(team.study.pk,)
+    )
+    log = log_request(scope=scope, by=team.partner)
+    first_try = InvolvementLog.objects.get(pk=log.pk)
+    InvolvementLog.objects.filter(pk=log.pk).update(state=LogState.FAILED, failure="Broken")
+    failed = InvolvementLog.objects.get(pk=log.pk)
+    again = log_retry(failed)
+    assert again is not None
+    assert again.attempt == 2
+    assert log_retry(InvolvementLog.objects.get(pk=log.pk)) is None  # already building
+    assert log_retry(failed) is None  # the same page pressed twice
+    # The first try's build finishing late changes nothing and leaves no file behind.
+    late = log_build(first_try)
+    assert late.state == LogState.BUILDING
+    assert not list((Path(settings_media()) / "logs").rglob("*.pdf"))
+    done = log_build(again)
+    assert done.state == LogState.READY
+    assert done.file.name.endswith(f"{done.code}-2.pdf")
+
+
+def test_expenses_show_when_they_were_repaid_not_when_time_was_paid(
+    team: StudyTeam, record: dict[str, Any], tmp_path: Path
+) -> None:
+    Contribution.objects.filter(payment_due="37.50").update(
+        paid_on=dt.date(2026, 4, 1), expenses_paid_on=None
+    )
+    client = client_for(team.partner)
+    response = client.post(reverse("log_new"), log_form(team, include_payments="on"))
+    read(response, client)
+    text = pdf_text(response.pdf, tmp_path)
+    assert "Time: 1 Apr 2026" in text
+    assert "Expenses: not repaid yet" in text
+
+
+def test_the_form_starts_a_year_back_even_on_29_february(
+    team: StudyTeam, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import portal.home.logs.forms as forms
+
+    monkeypatch.setattr(forms.timezone, "localdate", lambda *args: dt.date(2028, 2, 29))
+    form = forms.LogForm(studies=Study.objects.all())
+    assert form.fields["start"].initial == dt.date(2027, 3, 1)
+    assert form.fields["end"].initial == dt.date(2028, 2, 29)
+
+
+def test_a_junk_forwarded_address_falls_back_to_the_connection(rf: Any, settings: Any) -> None:
+    from portal.http import client_ip
+
+    settings.BEHIND_PROXY = True
+    request = rf.get("/verify/", HTTP_X_FORWARDED_FOR="1.2.3.4:80, <junk>", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_what_a_researcher_said_as_team_is_not_in_their_log(team: StudyTeam) -> None:
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello there."])
+    thread(version, team.researcher, "We will look at this as a team")
+    scope = LogScope(
+        holder=team.researcher,
+        start=dt.date(2026, 1, 1),
+        end=timezone.localdate(),
+        study_ids=(team.study.pk,),
+    )
+    assert log_content(scope).comments == []
+    # And their own log offers no study to choose: they are no partner.
+    page = client_for(team.researcher).get(reverse("log_new")).content.decode()
+    assert "There are no studies to make a log for yet." in page

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,11 +19,13 @@ from engagement.models import (
     ContributionState,
     ExpenseLine,
     ImpactStandard,
+    Membership,
     Stage,
     Study,
 )
 from portal.accounts.models import User
 from portal.formatting import hours_text, money_amount
+from portal.permissions import Role
 
 APPROVED = (ContributionState.APPROVED, ContributionState.PAID)
 # Outcomes that mean a document changed because of what the partner said.
@@ -42,6 +45,7 @@ class LogScope:
 
 @dataclass
 class StageLine:
+    study_id: int
     study: str
     stage: str
     activities: int
@@ -72,6 +76,7 @@ class Entry:
 @dataclass
 class CommentLine:
     date: datetime.date
+    study_id: int
     study: str
     document: str
     version: int
@@ -91,6 +96,7 @@ class PaymentLine:
     for_time: Decimal
     expenses: Decimal
     paid_on: datetime.date | None
+    expenses_paid_on: datetime.date | None
 
     @property
     def total(self) -> Decimal:
@@ -175,8 +181,9 @@ def _during(start: datetime.date, end: datetime.date) -> str:
 
 
 def holder_name(holder: User) -> str:
-    """The name the partner gave the portal for others to see them by."""
-    return holder.display_name or holder.email
+    """The name the person gave the portal for others to see them by (never their email,
+    which the public verification page would otherwise show)."""
+    return holder.display_name.strip() or _("A PPIE partner")
 
 
 def log_studies(holder: User, study_ids: tuple[int, ...]) -> QuerySet[Study]:
@@ -199,15 +206,19 @@ def log_size(scope: LogScope) -> int:
 
 
 def _comments(scope: LogScope) -> QuerySet[Comment]:
-    start = datetime.datetime.combine(scope.start, datetime.time.min, tzinfo=datetime.UTC)
-    end = datetime.datetime.combine(
-        scope.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+    # Days as people in the UK count them: midnight to midnight, Europe/London.
+    start = timezone.make_aware(datetime.datetime.combine(scope.start, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(scope.end + datetime.timedelta(days=1), datetime.time.min)
     )
     return Comment.objects.filter(
         author=scope.holder,
         parent__isnull=True,
         withdrawn_at__isnull=True,
-        version__document__study_id__in=scope.study_ids,
+        # Only what they said as a partner: a researcher's own remarks are not involvement.
+        version__document__study_id__in=Membership.objects.filter(
+            user=scope.holder, role=Role.PARTNER, study_id__in=scope.study_ids
+        ).values("study_id"),
         created_at__gte=start,
         created_at__lt=end,
     )
@@ -238,6 +249,7 @@ def log_content(scope: LogScope) -> LogContent:
             "partner_id",
             "payment_due",
             "paid_on",
+            "expenses_paid_on",
         )
     )
     stage_order = {
@@ -249,6 +261,7 @@ def log_content(scope: LogScope) -> LogContent:
         line = by_stage.get(contribution.stage_id)
         if line is None:
             line = by_stage[contribution.stage_id] = StageLine(
+                study_id=contribution.study_id,
                 study=titles.get(contribution.study_id, ""),
                 stage=contribution.stage.name,
                 activities=0,
@@ -276,7 +289,8 @@ def log_content(scope: LogScope) -> LogContent:
     ]
     comments = [
         CommentLine(
-            date=comment.created_at.date(),
+            date=timezone.localdate(comment.created_at),
+            study_id=comment.version.document.study_id,
             study=titles.get(comment.version.document.study_id, ""),
             document=comment.version.document.title,
             version=comment.version.number,
@@ -351,6 +365,7 @@ def _payments(
             for_time=money_amount(c.payment_due),
             expenses=expenses[c.pk],
             paid_on=c.paid_on,
+            expenses_paid_on=c.expenses_paid_on,
         )
         for c in contributions
         if c.payment_due or expenses[c.pk]
@@ -366,7 +381,9 @@ def log_statement(content: LogContent) -> str:
             "in the studies listed."
         ) % {"name": content.holder_name, "during": during}
     # The studies they were involved in, not every study ticked on the form.
-    involved = {line.study for line in content.stages} | {line.study for line in content.comments}
+    involved = {line.study_id for line in content.stages} | {
+        line.study_id for line in content.comments
+    }
     studies = ngettext("%(n)s study", "%(n)s studies", len(involved)) % {"n": len(involved)}
     text = _("%(during)s, %(name)s was a public involvement partner in %(studies)s") % {
         "during": during[0].upper() + during[1:],

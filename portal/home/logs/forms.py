@@ -56,7 +56,8 @@ class LogForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["studies"].queryset = studies  # type: ignore[attr-defined]
         today = timezone.localdate()
-        self.fields["start"].initial = today.replace(year=today.year - 1)
+        # A year back, counted in days so that 29 February has one too.
+        self.fields["start"].initial = today - datetime.timedelta(days=365)
         self.fields["end"].initial = today
         self.fields["studies"].initial = list(studies.values_list("pk", flat=True))
 

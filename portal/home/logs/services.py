@@ -10,6 +10,7 @@ import secrets
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,13 +63,14 @@ def log_request(*, scope: LogScope, by: User) -> InvolvementLog:
         holder=scope.holder,
         holder_name=holder_name(scope.holder),
         produced_by=by,
-        produced_by_name=by.display_name or by.email,
+        produced_by_name=holder_name(by),
         period_start=scope.start,
         period_end=scope.end,
         study_ids=[study.pk for study in studies],
         study_titles=[study.title for study in studies],
         include_payments=scope.include_payments,
         entries=log_size(scope),
+        build_started_at=timezone.now(),
     )
 
 
@@ -86,11 +88,23 @@ def scope_of(log: InvolvementLog) -> LogScope:
     )
 
 
+def _current(log: InvolvementLog) -> QuerySet[InvolvementLog]:
+    """The log, only while this try is the one being built and nobody has withdrawn it."""
+    return InvolvementLog.objects.filter(
+        pk=log.pk, state=LogState.BUILDING, attempt=log.attempt, withdrawn_at__isnull=True
+    )
+
+
 def log_build(log: InvolvementLog) -> InvolvementLog:
-    """Print the log and keep it; a failure is recorded and nothing half-made is offered."""
+    """Print the log and keep it; a failure is recorded and nothing half-made is offered.
+
+    The file is written first and the log marked ready only if this try is still the current
+    one; otherwise (withdrawn meanwhile, or built by another try) the file is removed again.
+    """
+    stored = ""
     try:
         content = log_content(scope_of(log))
-        issued = timezone.localdate()
+        issued_at = timezone.now()
         pdf = pdf_render(
             "pdf/involvement_log.html",
             {
@@ -98,44 +112,64 @@ def log_build(log: InvolvementLog) -> InvolvementLog:
                 "code": log.code,
                 "verify_url": verify_url(log.code),
                 "verify_home": verify_url(),
-                "issued_on": issued,
+                "issued_on": timezone.localdate(issued_at),
                 "produced_by_name": log.produced_by_name,
                 "by_proxy": log.by_proxy,
                 "site_name": settings.SITE_NAME,
             },
         )
+        storage = log.file.storage
+        stored = storage.save(log.file.field.generate_filename(log, ""), ContentFile(pdf.content))
+        finished = _current(log).update(
+            file=stored,
+            digest=hashlib.sha256(pdf.content).hexdigest(),
+            pages=pdf.pages,
+            entries=content.size,
+            holder_name=content.holder_name,
+            state=LogState.READY,
+            failure="",
+            issued_at=issued_at,
+        )
+        if not finished:
+            storage.delete(stored)
+            stored = ""
     except PdfUnavailable as error:
-        return _failed(log, str(error))
+        return _failed(log, str(error), stored)
     except SoftTimeLimitExceeded:
-        return _failed(log, _("The log took too long to make."))
+        return _failed(log, _("The log took too long to make."), stored)
     except Exception:
         logger.exception("Involvement log %s could not be built", log.pk)
-        return _failed(log, _("Something went wrong while the log was being made."))
-    log.file.save(f"{log.code}.pdf", ContentFile(pdf.content), save=False)
-    log.digest = hashlib.sha256(pdf.content).hexdigest()
-    log.pages = pdf.pages
-    log.entries = content.size
-    log.holder_name = content.holder_name
-    log.state = LogState.READY
-    log.failure = ""
-    log.issued_at = timezone.now()
-    log.save()
-    log_made_for_holder_notify(log)
+        return _failed(log, _("Something went wrong while the log was being made."), stored)
+    log.refresh_from_db()
+    if finished:
+        log_made_for_holder_notify(log)
     return log
 
 
-def _failed(log: InvolvementLog, reason: str) -> InvolvementLog:
-    log.state = LogState.FAILED
-    log.failure = reason
-    log.save(update_fields=["state", "failure"])
+def _failed(log: InvolvementLog, reason: str, stored: str = "") -> InvolvementLog:
+    if stored:
+        log.file.storage.delete(stored)
+    _current(log).update(state=LogState.FAILED, failure=reason)
+    log.refresh_from_db()
     return log
 
 
-def log_retry(log: InvolvementLog) -> InvolvementLog:
-    """Start a failed log again, with the same code (nobody has been given it yet)."""
-    log.state = LogState.BUILDING
-    log.failure = ""
-    log.save(update_fields=["state", "failure"])
+def log_retry(log: InvolvementLog) -> InvolvementLog | None:
+    """Start a failed log again, with the same code (nobody has been given it yet).
+
+    Returns the log to build, or None when someone else already started it again.
+    """
+    started = InvolvementLog.objects.filter(
+        pk=log.pk, state=LogState.FAILED, attempt=log.attempt, withdrawn_at__isnull=True
+    ).update(
+        state=LogState.BUILDING,
+        failure="",
+        attempt=F("attempt") + 1,
+        build_started_at=timezone.now(),
+    )
+    if not started:
+        return None
+    log.refresh_from_db()
     return log
 
 
@@ -223,18 +257,24 @@ def _remove_file(log: InvolvementLog) -> None:
 
 
 def logs_expire(now: datetime.datetime | None = None) -> int:
-    """Remove built files past their keeping time; the verification record stays."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.LOG_KEEP_DAYS)
+    """Remove built files past their keeping time; the verification record stays.
+
+    Also fails builds whose worker died, telling whoever asked, so they can try again.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.LOG_KEEP_DAYS)
     expired = InvolvementLog.objects.filter(
-        requested_at__lt=cutoff, file_removed_at__isnull=True
+        issued_at__lt=cutoff, file_removed_at__isnull=True
     ).exclude(file="")
     count = 0
     for log in expired.iterator():
         _remove_file(log)
         count += 1
-    # A build that never finished (its worker died) is failed so it can be tried again.
-    stuck = timezone.now() - datetime.timedelta(minutes=settings.LOG_BUILD_STUCK_MINUTES)
-    InvolvementLog.objects.filter(state=LogState.BUILDING, requested_at__lt=stuck).update(
-        state=LogState.FAILED, failure=_("The log took too long to make.")
-    )
+    stuck = now - datetime.timedelta(minutes=settings.LOG_BUILD_STUCK_MINUTES)
+    for log in InvolvementLog.objects.filter(
+        state=LogState.BUILDING, build_started_at__lt=stuck, withdrawn_at__isnull=True
+    ).select_related("produced_by"):
+        log = _failed(log, _("The log took too long to make."))
+        if log.state == LogState.FAILED:
+            log_ready_notify(log)
     return count

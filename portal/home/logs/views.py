@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from engagement.access import StudyAccess, partner_in, study_view
-from engagement.involvement.selectors import own_involvement_scope
 from engagement.models import Membership, Study
 from portal.accounts.models import User
 from portal.home.logs.access import coordinated_study_ids, covers_only, log_for
@@ -39,6 +38,8 @@ from portal.home.models import InvolvementLog, LogState
 from portal.home.printing import pdf_problem
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action, Role
+
+LOGS_LISTED = 50
 
 
 def _download(log: InvolvementLog) -> FileResponse:
@@ -99,14 +100,28 @@ def _form_page(
 @require_http_methods(["GET", "POST"])
 def log_new(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The partner's own log, from "Your involvement"."""
-    studies = own_involvement_scope(request.user).studies
+    studies = _partner_studies(request.user)
     form = LogForm(request.POST if request.method == "POST" else None, studies=studies)
-    logs = InvolvementLog.objects.filter(holder=request.user).select_related("produced_by")
+    logs = InvolvementLog.objects.filter(holder=request.user).select_related("produced_by")[
+        :LOGS_LISTED
+    ]
     if request.method == "POST" and form.is_valid():
         if pdf_problem():
             return _form_page(request, form, holder=request.user, logs=logs, status=503)
         return _issue(request, _scope(request.user, form))
     return _form_page(request, form, holder=request.user, logs=logs)
+
+
+def _partner_studies(user: User) -> QuerySet[Study]:
+    """The studies the person is or was a partner in, or recorded involvement in."""
+    return (
+        Study.objects.filter(
+            Q(memberships__user=user, memberships__role=Role.PARTNER)
+            | Q(contributions__partner=user)
+        )
+        .distinct()
+        .order_by("title", "id")
+    )
 
 
 def _scope(holder: User, form: LogForm) -> LogScope:
@@ -193,7 +208,17 @@ def log_download(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse
     if not log.downloadable:
         messages.error(request, _("This log cannot be downloaded. The page says why."))
         return redirect("log_detail", log_id=log.pk)
-    return _download(log)
+    try:
+        return _download(log)
+    except FileNotFoundError:
+        messages.error(
+            request,
+            _(
+                "The file of this log cannot be found on the server. Make a new log, or tell "
+                "the site admin."
+            ),
+        )
+        return redirect("log_detail", log_id=log.pk)
 
 
 @login_required
@@ -223,11 +248,12 @@ def log_retry_view(request: AuthenticatedHttpRequest, log_id: int) -> HttpRespon
     if problem:
         messages.error(request, problem)
         return redirect("log_detail", log_id=log.pk)
-    log = log_retry(log)
-    if builds_in_background(log):
-        _queue(log)
-    else:
-        log_build(log)
+    started = log_retry(log)
+    if started is not None:
+        if builds_in_background(started):
+            _queue(started)
+        else:
+            log_build(started)
     return redirect("log_detail", log_id=log.pk)
 
 
@@ -262,6 +288,7 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+@never_cache
 @ratelimit(group="log_verify", key="ip", rate=_verify_rate, block=False)  # type: ignore[untyped-decorator]
 @require_safe
 def log_verify(request: HttpRequest) -> HttpResponse:
@@ -275,6 +302,7 @@ def log_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "home/logs/verify.html", {"form": form}, status=200)
 
 
+@never_cache
 @ratelimit(group="log_verify", key="ip", rate=_verify_rate, block=False)  # type: ignore[untyped-decorator]
 @require_safe
 def log_verify_code(request: HttpRequest, code: str) -> HttpResponse:
