@@ -460,3 +460,18 @@ def test_no_pdf_here_is_a_clear_page_not_a_500(team: StudyTeam, monkeypatch: Any
     html = response.content.decode()
     assert "WeasyPrint is missing" in html
     assert _report_url(team) in html
+
+
+def test_a_long_list_of_changes_under_a_standard_is_cut_short_and_says_how_many_more(
+    team: StudyTeam, records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import portal.home.reports.content as content
+
+    monkeypatch.setattr(content, "CHANGES_LISTED", 1)
+    html = _coordinator(team).get(_report_url(team)).content.decode()
+    # Two changes were recorded under Impact: one is listed, the other counted.
+    assert _cell(html, "data-standard", "impact") == "2"
+    assert "And 1 more change was recorded for this standard" in html
+    # Oldest first: the later change is the one left out.
+    assert "The recruitment letter was rewritten in plain English." in html
+    assert "Interviews can now be held at home." not in html

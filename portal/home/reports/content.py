@@ -150,6 +150,8 @@ class StandardImpact:
     label: str
     count: int
     what_changed: list[str]
+    # Changes recorded beyond those listed: a large study's report stays readable and quick.
+    more: int = 0
 
 
 @dataclass
@@ -345,6 +347,9 @@ def _changes(threads: QuerySet[Comment]) -> list[Change]:
     return changes
 
 
+CHANGES_LISTED = 40
+
+
 def _standards(contributions: QuerySet[Contribution]) -> tuple[list[StandardImpact], int]:
     """Contributions tagged with each UK Standard, with what changed; and those untagged."""
     lines = {
@@ -360,9 +365,12 @@ def _standards(contributions: QuerySet[Contribution]) -> tuple[list[StandardImpa
             untagged += 1
         text = (what_changed or "").strip()
         for value in tagged:
-            lines[value].count += 1
-            if text:
-                lines[value].what_changed.append(text)
+            line = lines[value]
+            line.count += 1
+            if text and len(line.what_changed) < CHANGES_LISTED:
+                line.what_changed.append(text)
+            elif text:
+                line.more += 1
     return list(lines.values()), untagged
 
 
