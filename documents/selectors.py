@@ -17,6 +17,7 @@ from documents.models import (
     Document,
     Response,
     ReviewRound,
+    ThreadState,
     Version,
     VersionStatus,
     Visibility,
@@ -272,3 +273,17 @@ def document_threads(document: Document, access: StudyAccess) -> list[ThreadView
         )
         for thread in threads
     ]
+
+
+def unanswered_threads(study: Study) -> QuerySet[Comment]:
+    """The study's open conversations with no published answer, oldest first, for the team."""
+    return (
+        Comment.objects.filter(
+            version__document__study=study,
+            parent__isnull=True,
+            state=ThreadState.OPEN,
+            withdrawn_at__isnull=True,
+        )
+        .select_related("version__document", "author")
+        .order_by("created_at", "id")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents.views import comments, documents, exports, rounds, versions
+from documents.views import comments, documents, exports, rounds, threads, versions
 
 S = "studies/<id:study_id>/"
 V = S + "documents/<id:document_id>/versions/<id:number>/"
@@ -24,6 +24,7 @@ urlpatterns = [
     path(V + "comments/", comments.comment_create, name="comment_create"),
     path(V + "draft/", comments.comment_draft, name="comment_draft"),
     path(V + "rounds/new/", rounds.round_new, name="round_new"),
+    path(S + "comments/unanswered/", threads.comments_unanswered, name="comments_unanswered"),
     path(C + "reply/", comments.comment_reply, name="comment_reply"),
     path(C + "edit/", comments.comment_edit, name="comment_edit"),
     path(C + "withdraw/", comments.comment_withdraw, name="comment_withdraw"),

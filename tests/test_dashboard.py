@@ -204,10 +204,10 @@ def test_it_shows_an_error_summary_linking_to_a_missing_title(team: StudyTeam) -
 # --- queries ---------------------------------------------------------------------------------
 
 # Session, user, two-factor check, memberships with counts, "coordinator anywhere", profile,
-# reviews waiting, answers to read, comments to answer per study; and for the attention panel
-# (tests/test_dashboard_attention.py): contributions to approve or pay, review rounds closing
-# soon, stages with no involvement.
-DASHBOARD_MAX_QUERIES = 12
+# reviews waiting, involvement not sent yet, answers to read, comments to answer per study; and
+# for the attention panel (tests/test_dashboard_attention.py): contributions to approve or pay,
+# review rounds closing soon, stages with no involvement.
+DASHBOARD_MAX_QUERIES = 13
 
 
 @pytest.mark.parametrize("studies", [2, 12])

@@ -341,6 +341,11 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
     },
     # Only a partner asked to review in the round can finish it.
+    # The team's list of comments waiting for an answer, across the study's documents.
+    "comments_unanswered": {
+        "GET": (LOGIN, 404, 403, 200, 200),
+        "POST": (LOGIN, 404, 403, 405, 405),
+    },
     "round_finish": {
         "GET": (LOGIN, 404, 200, 403, 403),
         "POST": (LOGIN, 404, FORM_ERROR, 403, 403),

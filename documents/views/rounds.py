@@ -102,13 +102,34 @@ def round_finish(
     form = FinishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            assignment_finish(
+            assignment = assignment_finish(
                 assignment=assignment, minutes_spent=form.cleaned_data["minutes_spent"]
             )
         except RuleBroken as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, _("Thank you. Your review is marked as finished."))
+            if assignment.contribution_id is not None:
+                # The time is recorded once the partner sends it: take them straight to it.
+                messages.success(
+                    request,
+                    _(
+                        "Thank you. Your review is marked as finished. Here is the time you "
+                        "gave, ready to send to the study team: check it, change the details "
+                        "if you need to, then press “Submit for approval”."
+                    ),
+                )
+                return redirect(
+                    "contribution_detail",
+                    study_id=access.study.pk,
+                    contribution_id=assignment.contribution_id,
+                )
+            messages.success(
+                request,
+                _(
+                    "Thank you. Your review is marked as finished. Record the time you gave "
+                    "from Your involvement."
+                ),
+            )
             return redirect(
                 "version_detail", **version_url_kwargs(review_round.version, access.study.pk)
             )

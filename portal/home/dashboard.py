@@ -34,6 +34,20 @@ def reviews_waiting(user: User) -> QuerySet[Assignment]:
     )
 
 
+def contributions_not_sent(user: User, limit: int = 20) -> list[Contribution]:
+    """The partner's drafts and returned contributions: nobody sees them until they are sent."""
+    return list(
+        Contribution.objects.filter(
+            partner=user,
+            state__in=[ContributionState.DRAFT, ContributionState.RETURNED],
+            study__memberships__user=user,
+            study__memberships__left_on__isnull=True,
+        )
+        .select_related("study")
+        .order_by("activity_date", "id")[:limit]
+    )
+
+
 def answers_to_read(user: User, limit: int = 10) -> list[Comment]:
     """The person's comments the team has answered that they have not yet confirmed."""
     return list(

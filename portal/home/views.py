@@ -7,7 +7,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from engagement.selectors import can_create_studies, current_memberships
-from portal.home.dashboard import answers_to_read, attention, reviews_waiting
+from portal.home.dashboard import (
+    answers_to_read,
+    attention,
+    contributions_not_sent,
+    reviews_waiting,
+)
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Role, team_roles
 
@@ -29,6 +34,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "attention": [item for item in needs if item.needs_attention],
             "reviews": list(reviews_waiting(request.user)) if partner_memberships else [],
             "answers": answers_to_read(request.user) if memberships else [],
+            "not_sent": contributions_not_sent(request.user) if partner_memberships else [],
             "can_create_studies": can_create_studies(request.user),
         },
     )

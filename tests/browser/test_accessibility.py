@@ -69,6 +69,11 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("members", "coordinator", lambda w: f"/studies/{w.study.pk}/members/"),
     ("invite", "coordinator", lambda w: f"/studies/{w.study.pk}/members/invite/"),
     ("stages", "coordinator", lambda w: f"/studies/{w.study.pk}/stages/"),
+    (
+        "comments with no answer",
+        "coordinator",
+        lambda w: f"/studies/{w.study.pk}/comments/unanswered/",
+    ),
     ("profile", "partner", lambda w: "/profile/"),
     ("what's new, nothing yet", "coordinator", lambda w: "/whats-new/"),
     ("stop email reminders", None, lambda w: f"/unsubscribe/{unsubscribe_token(w.partner.pk)}/"),

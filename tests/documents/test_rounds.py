@@ -251,10 +251,19 @@ def test_a_partner_finishes_with_the_time_spent_and_only_once(
     client = client_for(team.partner)
     response = client.post(finish_url(review_round), {"hours": 1, "minutes": 30}, follow=True)
     assert "Your review is marked as finished." in response.content.decode()
-    assert "You finished this review. Thank you for your time (90 minutes)." in (
-        response.content.decode()
-    )
     assignment = review_round.assignments.get()
+    # It lands on the time given, ready to send for approval.
+    assert response.redirect_chain[-1][0] == reverse(
+        "contribution_detail", args=[team.study.pk, assignment.contribution_id]
+    )
+    assert "1 hour 30 minutes" in response.content.decode()
+    assert "Submit for approval" in response.content.decode()
+    page = client.get(
+        reverse("version_detail", args=[team.study.pk, version.document_id, version.number])
+    )
+    assert "You finished this review. Thank you for your time (90 minutes)." in (
+        page.content.decode()
+    )
     assert assignment.state == AssignmentState.FINISHED
     assert assignment.minutes_spent == 90
     assert assignment.finished_at is not None
@@ -263,6 +272,8 @@ def test_a_partner_finishes_with_the_time_spent_and_only_once(
     again = client.post(finish_url(review_round), {"hours": 3, "minutes": 0})
     assert again.status_code == 200
     assert "You have already finished this review (90 minutes)." in again.content.decode()
+    # While it is unsent, the finished page leads back to it.
+    assert "Send the time you gave for approval" in again.content.decode()
     assignment.refresh_from_db()
     assert assignment.minutes_spent == 90
 
@@ -280,3 +291,25 @@ def test_someone_not_asked_in_the_round_cannot_finish_it(team: StudyTeam, versio
         response = client_for(someone).post(finish_url(review_round), {"hours": 1, "minutes": 0})
         assert response.status_code == 403
     assert review_round.assignments.get().state == AssignmentState.NOT_STARTED
+
+
+def test_a_finished_review_waits_on_the_dashboard_until_it_is_sent(
+    team: StudyTeam, version: Version
+) -> None:
+    from engagement.models import ContributionState
+
+    review_round = open_round(version, by=team.coordinator)
+    client = client_for(team.partner)
+    client.post(finish_url(review_round), {"hours": 0, "minutes": 45})
+    contribution = review_round.assignments.get().contribution
+    assert contribution.state == ContributionState.DRAFT
+    detail = reverse("contribution_detail", args=[team.study.pk, contribution.pk])
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert "Involvement you have not sent yet" in dashboard
+    assert detail in dashboard
+    assert "45 minutes" in dashboard
+    # One button sends it; then it is the team's to approve and leaves the list.
+    client.post(reverse("contribution_submit", args=[team.study.pk, contribution.pk]))
+    contribution.refresh_from_db()
+    assert contribution.state == ContributionState.SUBMITTED
+    assert detail not in client.get(reverse("dashboard")).content.decode()
