@@ -460,6 +460,19 @@ def own_involvement_scope(user: User) -> OwnInvolvementScope:
     )
 
 
+def current_coordinators(study: Study) -> list[User]:
+    """The study's current coordinators, by name: those who approve and pay."""
+    return list(
+        User.objects.filter(
+            memberships__study=study,
+            memberships__role=Role.COORDINATOR,
+            memberships__left_on__isnull=True,
+        )
+        .distinct()
+        .order_by("display_name", "id")
+    )
+
+
 def current_partners(study: Study) -> QuerySet[User]:
     """The study's current partners, by name: those a coordinator may record involvement for."""
     return User.objects.filter(
@@ -589,13 +602,11 @@ def reimbursements_due(study: Study) -> list[Contribution]:
     )
 
 
-def payments_made(study: Study, last: int) -> list[Contribution]:
-    """The latest paid contributions, newest payment first."""
-    return list(
-        with_expenses_total(
-            Contribution.objects.filter(study=study, state=ContributionState.PAID)
-        ).order_by("-paid_on", "-id")[:last]
-    )
+def payments_made(study: Study) -> QuerySet[Contribution]:
+    """Paid contributions, newest payment first, for paging through."""
+    return with_expenses_total(
+        Contribution.objects.filter(study=study, state=ContributionState.PAID)
+    ).order_by("-paid_on", "-id")
 
 
 def rate_is_used(rate: PaymentRate) -> bool:

@@ -43,6 +43,12 @@ urlpatterns = [
     path(CONTRIBUTION + "history/", approvals.contribution_audit, name="contribution_audit"),
     # Payments, the payment policy and the finance export.
     path(STUDY + "payments/", payments.payment_list, name="payment_list"),
+    path(STUDY + "payments/paid/", payments.payments_mark_paid, name="payments_mark_paid"),
+    path(
+        STUDY + "payments/reimbursed/",
+        payments.expenses_mark_reimbursed,
+        name="expenses_mark_reimbursed",
+    ),
     path(CONTRIBUTION + "paid/", payments.contribution_paid, name="contribution_paid"),
     path(
         CONTRIBUTION + "expenses-paid/",

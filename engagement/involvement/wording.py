@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement.models import Contribution
-from portal.accounts.models import PaymentPreference
+from portal.accounts.models import PaymentPreference, User
 
 
 def preference_label(value: str) -> str:
@@ -22,4 +22,20 @@ def describe(contribution: Contribution) -> str:
         "activity": contribution.get_activity_type_display(),
         "partner": contribution.partner.display_name,
         "date": date_format(contribution.activity_date, "j F Y"),
+    }
+
+
+def who_approves(approvers: list[User]) -> str:
+    """Who else can approve a contribution the reader may not, or what to do if nobody can."""
+    names = [person.display_name or person.email for person in approvers]
+    if not names:
+        return _(
+            "No other coordinator of this study can approve it yet: add a second coordinator "
+            "on the study's Members page."
+        )
+    if len(names) == 1:
+        return _("%(name)s can approve it.") % {"name": names[0]}
+    return _("%(names)s or %(last)s can approve it.") % {
+        "names": ", ".join(names[:-1]),
+        "last": names[-1],
     }

@@ -35,6 +35,15 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 403, 403, 200),
         "POST": (LOGIN, 404, 403, 403, 405),
     },
+    # Marking several as paid or reimbursed at once: nothing chosen, a message and back.
+    "payments_mark_paid": {
+        "GET": (LOGIN, 404, 403, 403, 405),
+        "POST": (LOGIN, 404, 403, 403, Go("payment_list")),
+    },
+    "expenses_mark_reimbursed": {
+        "GET": (LOGIN, 404, 403, 403, 405),
+        "POST": (LOGIN, 404, 403, 403, Go("payment_list")),
+    },
     # The contribution is not approved yet: the page says so; a POST is refused with a message.
     "contribution_paid": {
         "GET": (LOGIN, 404, 403, 403, 200),

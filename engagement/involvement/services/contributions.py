@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement.involvement.notices import contribution_notify
@@ -172,14 +173,31 @@ def contribution_submit(*, contribution: Contribution) -> Contribution:
     return contribution
 
 
+def decision_refusal(contribution: Contribution, by_id: int) -> str | None:
+    """Why this person may never approve or return this contribution, or None if they may.
+
+    Whoever approves a payment must not also have set what it is for: neither the partner
+    nor the coordinator who entered it on their behalf.
+    """
+    if by_id == contribution.partner_id:
+        return _("Nobody can approve or return their own contribution.")
+    if by_id == contribution.entered_by_id:
+        return _(
+            "You entered this contribution for the partner, so another coordinator approves it."
+        )
+    return None
+
+
+def who_may_decide(contribution: Contribution, coordinators: Iterable[User]) -> list[User]:
+    """Those among the study's coordinators who may approve or return this contribution."""
+    return [person for person in coordinators if decision_refusal(contribution, person.pk) is None]
+
+
 def _decide(contribution: Contribution, by: User) -> Contribution:
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-    if by.pk == contribution.partner_id:
-        raise RuleBroken(_("Nobody can approve or return their own contribution."))
-    if by.pk == contribution.entered_by_id:
-        raise RuleBroken(
-            _("You entered this contribution for the partner, so another coordinator approves it.")
-        )
+    refusal = decision_refusal(contribution, by.pk)
+    if refusal is not None:
+        raise RuleBroken(refusal)
     if contribution.state != ContributionState.SUBMITTED:
         raise RuleBroken(_("Only a contribution waiting for approval can be approved or returned."))
     return contribution
@@ -244,6 +262,10 @@ def contribution_return(*, contribution: Contribution, by: User, reason: str) ->
     return contribution
 
 
+def _day(value: dt.date | None) -> str:
+    return date_format(value, "j F Y") if value is not None else ""
+
+
 def _check_paid_on(contribution: Contribution, paid_on: dt.date) -> None:
     if paid_on > timezone.localdate():
         raise RuleBroken(_("The payment date cannot be in the future."))
@@ -257,6 +279,11 @@ def contribution_mark_paid(
     *, contribution: Contribution, paid_on: dt.date, reference: str
 ) -> Contribution:
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if contribution.state == ContributionState.PAID:
+        raise RuleBroken(
+            _("It was already marked as paid on %(date)s, so it was not paid again.")
+            % {"date": _day(contribution.paid_on)}
+        )
     if contribution.state != ContributionState.APPROVED:
         raise RuleBroken(_("Only an approved contribution can be marked as paid."))
     _check_paid_on(contribution, paid_on)
@@ -278,12 +305,48 @@ def expenses_mark_paid(
     if not contribution.expenses.exists():
         raise RuleBroken(_("This contribution has no expenses."))
     if contribution.expenses_paid_on is not None:
-        raise RuleBroken(_("These expenses have already been reimbursed."))
+        raise RuleBroken(
+            _("These expenses have already been reimbursed, on %(date)s, so not again.")
+            % {"date": _day(contribution.expenses_paid_on)}
+        )
     _check_paid_on(contribution, paid_on)
     contribution.expenses_paid_on = paid_on
     contribution.expenses_reference = reference.strip()[:100]
     contribution.save(update_fields=["expenses_paid_on", "expenses_reference", "updated_at"])
     return contribution
+
+
+Payer = Callable[..., Contribution]
+
+
+def _pay_many(
+    service: Payer, contributions: Iterable[Contribution], paid_on: dt.date, reference: str
+) -> tuple[list[Contribution], list[tuple[Contribution, str]]]:
+    done: list[Contribution] = []
+    refused: list[tuple[Contribution, str]] = []
+    for contribution in contributions:
+        try:
+            done.append(service(contribution=contribution, paid_on=paid_on, reference=reference))
+        except RuleBroken as refusal:
+            refused.append((contribution, str(refusal)))
+    return done, refused
+
+
+def contributions_mark_paid_many(
+    *, contributions: Iterable[Contribution], paid_on: dt.date, reference: str
+) -> tuple[list[Contribution], list[tuple[Contribution, str]]]:
+    """Mark each as paid that can be, each in its own transaction; say why each other was not.
+
+    One already paid (by someone else, or by the same form sent twice) is never paid again.
+    """
+    return _pay_many(contribution_mark_paid, contributions, paid_on, reference)
+
+
+def expenses_mark_paid_many(
+    *, contributions: Iterable[Contribution], paid_on: dt.date, reference: str
+) -> tuple[list[Contribution], list[tuple[Contribution, str]]]:
+    """Reimburse the expenses of each that can be; say why each other was not."""
+    return _pay_many(expenses_mark_paid, contributions, paid_on, reference)
 
 
 # --- expenses ---------------------------------------------------------------------------

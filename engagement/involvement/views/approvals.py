@@ -12,13 +12,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from engagement.access import StudyAccess, contribution_in, study_view
 from engagement.involvement.audit import contribution_events
 from engagement.involvement.forms import ReturnForm
-from engagement.involvement.selectors import contributions_chosen, contributions_waiting
+from engagement.involvement.selectors import (
+    contributions_chosen,
+    contributions_waiting,
+    current_coordinators,
+)
 from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_return,
     contributions_approve_many,
+    decision_refusal,
+    who_may_decide,
 )
-from engagement.involvement.wording import describe
+from engagement.involvement.wording import describe, who_approves
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration, money
 from portal.http import AuthenticatedHttpRequest
@@ -30,9 +36,16 @@ from portal.rules import RuleBroken
 
 def waiting(access: StudyAccess) -> list[Contribution]:
     rows = contributions_waiting(access.study)
+    coordinators = current_coordinators(access.study)
+    viewer = access.membership.user_id
     for row in rows:
         row.duration = duration(row.minutes)  # type: ignore[attr-defined]
-        row.is_own = row.partner_id == access.membership.user_id  # type: ignore[attr-defined]
+        row.is_own = row.partner_id == viewer  # type: ignore[attr-defined]
+        # No Approve button that cannot work: say who can approve it instead.
+        row.may_decide = decision_refusal(row, viewer) is None  # type: ignore[attr-defined]
+        row.who_approves = (  # type: ignore[attr-defined]
+            "" if row.may_decide else who_approves(who_may_decide(row, coordinators))  # type: ignore[attr-defined]
+        )
     return rows
 
 
@@ -41,12 +54,16 @@ def _is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and 0 < len(value) <= 18
 
 
+def chosen_ids(request: HttpRequest) -> list[int]:
+    """The contributions ticked in a form's "contribution" boxes; anything else is ignored."""
+    return [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
+
+
 @study_view(Action.APPROVE_CONTRIBUTIONS)
 @require_http_methods(["GET", "POST"])
 def approval_queue(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
-        chosen = contributions_chosen(access.study, ids)
+        chosen = contributions_chosen(access.study, chosen_ids(request))
         if not chosen:
             messages.error(request, _("Choose at least one contribution to approve."))
             return redirect("approval_queue", study_id=access.study.pk)

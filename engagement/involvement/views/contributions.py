@@ -34,6 +34,7 @@ from engagement.involvement.forms import (
     InvolvementFilterForm,
 )
 from engagement.involvement.selectors import (
+    current_coordinators,
     current_partners,
     involvement_group_totals,
     involvement_totals,
@@ -46,10 +47,13 @@ from engagement.involvement.services.contributions import (
     contribution_record_impact,
     contribution_save,
     contribution_submit,
+    decision_refusal,
     expense_add,
     expense_remove,
     receipt_check,
+    who_may_decide,
 )
+from engagement.involvement.wording import who_approves
 from engagement.models import ActivityType, Contribution, ContributionState, ImpactStandard
 from portal.accounts.models import User
 from portal.formatting import duration, hours, money_amount
@@ -264,6 +268,20 @@ def contribution_new(request: AuthenticatedHttpRequest, access: StudyAccess) -> 
     )
 
 
+def _decision(access: StudyAccess, contribution: Contribution) -> dict[str, Any]:
+    """Approve and Return for a coordinator who may; for one who may not, who can."""
+    if (
+        not access.may(Action.APPROVE_CONTRIBUTIONS)
+        or contribution.state != ContributionState.SUBMITTED
+    ):
+        return {"may_decide": False, "decision_note": ""}
+    refusal = decision_refusal(contribution, access.membership.user_id)
+    if refusal is None:
+        return {"may_decide": True, "decision_note": ""}
+    approvers = who_may_decide(contribution, current_coordinators(access.study))
+    return {"may_decide": False, "decision_note": f"{refusal} {who_approves(approvers)}"}
+
+
 @study_view(Action.VIEW_STUDY)
 @require_GET
 def contribution_detail(
@@ -289,6 +307,7 @@ def contribution_detail(
             sees_money=sees_money(access, contribution),
             receipts_required=policy_for(access.study).receipts_required,
             activity_types=ActivityType,
+            **_decision(access, contribution),
         ),
     )
 

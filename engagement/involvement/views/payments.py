@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from engagement.access import StudyAccess, contribution_in, rate_in, study_view
 from engagement.involvement.audit import policy_events
 from engagement.involvement.forms import ExportForm, PaidForm, PolicyForm, RateForm
 from engagement.involvement.selectors import (
     FINANCE_HEADERS,
+    contributions_chosen,
     finance_rows,
     finance_totals_row,
     payments_due,
@@ -27,9 +31,12 @@ from engagement.involvement.selectors import (
 )
 from engagement.involvement.services.contributions import (
     contribution_mark_paid,
+    contributions_mark_paid_many,
     expenses_mark_paid,
+    expenses_mark_paid_many,
 )
 from engagement.involvement.services.payments import policy_update, rate_add, rate_remove
+from engagement.involvement.views.approvals import chosen_ids
 from engagement.involvement.wording import describe, preference_label
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration
@@ -37,7 +44,7 @@ from portal.permissions import Action
 from portal.rules import RuleBroken
 from portal.spreadsheets import spreadsheet_response
 
-PAID_SHOWN = 100
+PAID_PER_PAGE = 50
 
 
 def _labelled(rows: list[Contribution]) -> list[Contribution]:
@@ -47,12 +54,26 @@ def _labelled(rows: list[Contribution]) -> list[Contribution]:
     return rows
 
 
-@study_view(Action.MANAGE_PAYMENTS)
-@require_safe
-def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def _paid_form(expenses: bool, data: QueryDict | None = None) -> PaidForm:
+    return PaidForm(
+        data,
+        prefix="expenses" if expenses else "pay",
+        initial={"paid_on": timezone.localdate()},
+    )
+
+
+def _list_page(
+    request: HttpRequest,
+    access: StudyAccess,
+    *,
+    pay_form: PaidForm | None = None,
+    expenses_form: PaidForm | None = None,
+    chosen: Iterable[int] = (),
+) -> HttpResponse:
     due = _labelled(payments_due(access.study))
     expenses = _labelled(reimbursements_due(access.study))
-    paid = _labelled(payments_made(access.study, PAID_SHOWN))
+    paid = Paginator(payments_made(access.study), PAID_PER_PAGE).get_page(request.GET.get("page"))
+    paid.object_list = _labelled(list(paid.object_list))
     return render(
         request,
         "engagement/payments/payment_list.html",
@@ -65,10 +86,78 @@ def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
                 (row.expenses_total for row in expenses),  # type: ignore[attr-defined]
                 Decimal("0"),
             ),
-            "paid": paid,
-            "paid_shown": PAID_SHOWN,
+            "page_obj": paid,
+            "pay_form": pay_form or _paid_form(expenses=False),
+            "expenses_form": expenses_form or _paid_form(expenses=True),
+            "chosen": set(chosen),
         },
     )
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_safe
+def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    return _list_page(request, access)
+
+
+def _mark_selected(request: HttpRequest, access: StudyAccess, *, expenses: bool) -> HttpResponse:
+    ids = chosen_ids(request)
+    chosen = contributions_chosen(access.study, ids)
+    if not chosen:
+        messages.error(
+            request,
+            _("Choose at least one claim to mark as reimbursed.")
+            if expenses
+            else _("Choose at least one payment to mark as paid."),
+        )
+        return redirect("payment_list", study_id=access.study.pk)
+    form = _paid_form(expenses, request.POST)
+    if not form.is_valid():
+        forms = {"expenses_form" if expenses else "pay_form": form}
+        return _list_page(request, access, chosen=ids, **forms)
+    service = expenses_mark_paid_many if expenses else contributions_mark_paid_many
+    done, refused = service(
+        contributions=chosen,
+        paid_on=form.cleaned_data["paid_on"],
+        reference=form.cleaned_data["reference"],
+    )
+    listed = "; ".join(describe(c) for c in done)
+    if done and expenses:
+        messages.success(
+            request,
+            ngettext(
+                "Expenses marked as reimbursed: %(list)s.",
+                "Expenses marked as reimbursed for %(n)s contributions: %(list)s.",
+                len(done),
+            )
+            % {"n": len(done), "list": listed},
+        )
+    elif done:
+        messages.success(
+            request,
+            ngettext("Marked as paid: %(list)s.", "Marked %(n)s as paid: %(list)s.", len(done))
+            % {"n": len(done), "list": listed},
+        )
+    for contribution, reason in refused:
+        refusal = (
+            _("Expenses not marked as reimbursed: %(what)s. %(reason)s")
+            if expenses
+            else _("Not marked as paid: %(what)s. %(reason)s")
+        )
+        messages.error(request, refusal % {"what": describe(contribution), "reason": reason})
+    return redirect("payment_list", study_id=access.study.pk)
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_POST
+def payments_mark_paid(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    return _mark_selected(request, access, expenses=False)
+
+
+@study_view(Action.MANAGE_PAYMENTS)
+@require_POST
+def expenses_mark_reimbursed(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+    return _mark_selected(request, access, expenses=True)
 
 
 def _mark(
