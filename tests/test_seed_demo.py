@@ -22,8 +22,9 @@ def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db):
 
     assert "coordinator@example.org" in printed
     assert DEMO_PASSWORD in printed
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6
     assert Study.objects.count() == 2
+    assert "coordinator2@example.org" in printed
     coordinator = User.objects.get(email="coordinator@example.org")
     assert coordinator.check_password(DEMO_PASSWORD)
     for study in Study.objects.all():
@@ -32,7 +33,7 @@ def test_it_creates_the_demo_people_and_studies_and_prints_the_logins(db):
                 "role", flat=True
             )
         )
-        assert roles == sorted([Role.COORDINATOR, Role.RESEARCHER] + [Role.PARTNER] * 3)
+        assert roles == sorted([Role.COORDINATOR] * 2 + [Role.RESEARCHER] + [Role.PARTNER] * 3)
         assert study.stages.count() == 8
 
 
@@ -40,9 +41,9 @@ def test_it_is_safe_to_run_twice(db):
     _seed()
     _seed()
 
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6
     assert Study.objects.count() == 2
-    assert Membership.objects.count() == 10
+    assert Membership.objects.count() == 12
 
 
 def test_it_refuses_to_seed_a_site_with_debug_off(db, settings):
@@ -69,3 +70,16 @@ def test_it_seeds_a_document_under_review_with_an_answered_comment_and_involveme
     states = sorted(Contribution.objects.values_list("state", flat=True))
     assert states == sorted([ContributionState.APPROVED, ContributionState.SUBMITTED])
     assert Contribution.objects.get(state=ContributionState.APPROVED).payment_due is not None
+
+
+def test_the_demo_proxy_entry_can_be_approved_by_the_second_coordinator(db):
+    from engagement.involvement.services.contributions import contribution_approve
+    from engagement.models import Contribution, ContributionState
+
+    _seed()
+    proxy = Contribution.objects.get(entered_by__email="coordinator@example.org")
+    assert proxy.state == ContributionState.SUBMITTED
+    second = User.objects.get(email="coordinator2@example.org")
+    assert second.check_password(DEMO_PASSWORD)
+    approved = contribution_approve(contribution=proxy, by=second)
+    assert approved.state == ContributionState.APPROVED

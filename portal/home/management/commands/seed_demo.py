@@ -28,6 +28,8 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 PEOPLE: list[tuple[str, str, bool]] = [
     ("coordinator@example.org", "Chris Coordinator", True),
+    # A second coordinator, who approves what Chris entered on a partner's behalf.
+    ("coordinator2@example.org", "Casey Coordinator", False),
     ("researcher@example.org", "Rana Researcher", False),
     ("partner1@example.org", "Pat Partner", False),
     ("partner2@example.org", "Sam Carer", False),
@@ -70,6 +72,7 @@ class Command(BaseCommand):
             study = Study.objects.filter(title=title).first() or study_create(
                 created_by=coordinator, title=title, lay_summary=summary, status=status
             )
+            self._member(study, people["coordinator2@example.org"], Role.COORDINATOR, coordinator)
             self._member(study, people["researcher@example.org"], Role.RESEARCHER, coordinator)
             for email in ("partner1@example.org", "partner2@example.org", "partner3@example.org"):
                 self._member(study, people[email], Role.PARTNER, coordinator)
@@ -162,6 +165,7 @@ class Command(BaseCommand):
             submit=True,
         )
         contribution_approve(contribution=meeting, by=coordinator)
+        # Entered by proxy by Chris, so Casey (the second coordinator) approves it.
         contribution_save(
             contribution=None,
             partner=people["partner2@example.org"],
