@@ -154,8 +154,11 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
     log = InvolvementLog.objects.get()
     # Printed at once: the log's page starts the download and lists it.
     assert response.status_code == 302
-    assert response["Location"] == reverse("log_detail", args=[log.pk]) + "?download=1"
+    assert response["Location"] == reverse("log_detail", args=[log.pk])
     reader = read(response, client)
+    # The download starts once: not again on a reload.
+    again = client.get(reverse("log_detail", args=[log.pk])).content.decode()
+    assert 'http-equiv="refresh"' not in again
     log.refresh_from_db()
     assert log.state == LogState.READY
     assert log.digest == hashlib.sha256(response.pdf).hexdigest()

@@ -448,6 +448,14 @@ def test_the_pdf_downloads_with_the_studys_name(team: StudyTeam) -> None:
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="involvement-report-living-well-')
     assert disposition.endswith('.pdf"')
+    # A period's report says which period in its name.
+    client = _coordinator(team)
+    dated = client.get(
+        _report_url(team, "study_report_pdf"), {"date_from": "2025-01-01", "date_to": "2025-06-30"}
+    )
+    assert dated["Content-Disposition"] == (
+        'attachment; filename="involvement-report-living-well-2025-01-01-2025-06-30.pdf"'
+    )
 
 
 def test_no_pdf_here_is_a_clear_page_not_a_500(team: StudyTeam, monkeypatch: Any) -> None:

@@ -40,6 +40,7 @@ from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action, Role
 
 LOGS_LISTED = 50
+DOWNLOAD_NOW = "log_download_now"
 
 
 def _download(log: InvolvementLog) -> FileResponse:
@@ -68,7 +69,9 @@ def _issue(request: AuthenticatedHttpRequest, scope: LogScope) -> HttpResponseBa
     log = log_build(log)
     if log.state != LogState.READY:
         return redirect("log_detail", log_id=log.pk)
-    return redirect(reverse("log_detail", args=[log.pk]) + "?download=1")
+    # Once: a reload or a bookmark of the page does not download it again.
+    request.session[DOWNLOAD_NOW] = log.pk
+    return redirect("log_detail", log_id=log.pk)
 
 
 def _form_page(
@@ -180,7 +183,10 @@ def partner_log_new(
 def log_detail(request: AuthenticatedHttpRequest, log_id: int) -> HttpResponse:
     log = log_for(request.user, log_id)
     context = _log_context(request, log)
-    context["download_now"] = request.GET.get("download") == "1" and log.downloadable
+    due = request.session.get(DOWNLOAD_NOW) == log.pk and not request.headers.get("HX-Request")
+    if due:
+        del request.session[DOWNLOAD_NOW]
+    context["download_now"] = due and log.downloadable
     if request.headers.get("HX-Request"):
         return render(request, "home/logs/_log_status.html", context)
     return render(request, "home/logs/log_detail.html", context)

@@ -429,15 +429,17 @@ def _chart(data: MonthlyByStage, stages: list[Stage]) -> Chart:
             for s in data.series
             if s.total_minutes
         )
+        first, last = data.months[0], data.months[-1]
+        when = (
+            _("in %(month)s") % {"month": date_format(first, "F Y")}
+            if first == last
+            else _("from %(first)s to %(last)s")
+            % {"first": date_format(first, "F Y"), "last": date_format(last, "F Y")}
+        )
         alt = _(
-            "Bar chart of hours of involvement each month, one strip per stage, from "
-            "%(first)s to %(last)s. In all: %(stages)s. The table after the chart gives the "
-            "figures month by month."
-        ) % {
-            "first": date_format(data.months[0], "F Y"),
-            "last": date_format(data.months[-1], "F Y"),
-            "stages": in_all,
-        }
+            "Bar chart of hours of involvement each month, one strip per stage, %(when)s. "
+            "In all: %(stages)s. The table after the chart gives the figures month by month."
+        ) % {"when": when, "stages": in_all}
     else:
         alt = _("No involvement to show over time.")
     description = _(

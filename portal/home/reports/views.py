@@ -16,7 +16,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement.access import StudyAccess, study_view
 from portal.home.printing import PdfUnavailable, pdf_render
-from portal.home.reports.content import SECTIONS, report_content, report_for, report_history
+from portal.home.reports.content import (
+    SECTIONS,
+    Period,
+    report_content,
+    report_for,
+    report_history,
+)
 from portal.home.reports.forms import NarrativeForm, PeriodForm
 from portal.home.reports.services import latest_version, report_save
 from portal.http import AuthenticatedHttpRequest
@@ -74,8 +80,18 @@ def study_report(request: AuthenticatedHttpRequest, access: StudyAccess) -> Http
     )
 
 
-def _filename(title: str) -> str:
-    return f"involvement-report-{slugify(title) or 'study'}-{timezone.localdate().isoformat()}.pdf"
+def _filename(title: str, period: Period) -> str:
+    """The study and the period in the name, so reports of different periods do not mix."""
+    covers = "-".join(
+        part
+        for part in (
+            period.start.isoformat() if period.start else "",
+            period.end.isoformat() if period.end else "",
+        )
+        if part
+    )
+    dated = covers or f"printed-{timezone.localdate().isoformat()}"
+    return f"involvement-report-{slugify(title) or 'study'}-{dated}.pdf"
 
 
 @study_view(Action.WRITE_REPORT)
@@ -86,7 +102,8 @@ def study_report_pdf(request: AuthenticatedHttpRequest, access: StudyAccess) -> 
     if request.GET and not period_form.is_valid():
         # The page shows what is wrong with the dates.
         return redirect(reverse("study_report", args=[study.pk]) + "?" + request.GET.urlencode())
-    content = report_content(study, period_form.period())
+    period = period_form.period()
+    content = report_content(study, period)
     context: dict[str, Any] = {
         "content": content,
         "study": study,
@@ -105,7 +122,7 @@ def study_report_pdf(request: AuthenticatedHttpRequest, access: StudyAccess) -> 
             status=503,
         )
     response = HttpResponse(pdf.content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(study.title)}"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename(study.title, period)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
