@@ -5,17 +5,17 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from engagement.selectors import coordinator_exists_clause
+from engagement.two_factor import two_factor_required_clause
 from portal.accounts.models import User
 
 # Pages a coordinator may use before setting up two-factor: the account pages
-# (where it is set up, and logging out), static files and invitation links.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/invitations/")
+# (where it is set up, and logging out), static files, invitation links and the help pages.
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/invitations/", "/help/")
 
 
 class CoordinatorTwoFactorMiddleware:
@@ -50,12 +50,7 @@ class CoordinatorTwoFactorMiddleware:
         )
         return (
             User.objects.filter(pk=user_id)
-            .filter(
-                Q(can_create_studies=True)
-                | Q(is_staff=True)
-                | Q(is_superuser=True)
-                | coordinator_exists_clause()
-            )
+            .filter(two_factor_required_clause())
             .filter(~has_totp)
             .exists()
         )

@@ -6,7 +6,7 @@ from django.utils.functional import SimpleLazyObject
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"site_name": settings.SITE_NAME}
+    return {"site_name": settings.SITE_NAME, "support_email": settings.SUPPORT_EMAIL}
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "engagement.middleware.CoordinatorTwoFactorMiddleware",
@@ -139,14 +141,20 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_FORMS = {"login": "portal.accounts.forms.LoginForm"}
 # A password reset for an unknown address sends nothing (the form still looks the same).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# Refuses removing two-factor from someone who must keep it (engagement/two_factor.py).
+MFA_ADAPTER = "engagement.two_factor.MFAAdapter"
 # Coordinators see every partner's data, so their accounts need a second factor.
 COORDINATOR_MFA_REQUIRED = env_bool("COORDINATOR_MFA_REQUIRED", not DEBUG)
+# Who people can write to for help; shown on the help pages. Empty: only the study's
+# coordinators are listed.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "")
 INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 14, minimum=1)
 
 # Documents: uploads larger than this are refused before anything is stored.
@@ -290,6 +298,11 @@ if BEHIND_PROXY:
     ALLAUTH_TRUSTED_PROXY_COUNT = 1
 RATELIMIT_IP_META_KEY = "portal.http.client_ip"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=300)
+# The time runs from the last page opened or saved, so someone reading or typing stays logged
+# in; pages with a form warn before it runs out (static/js/session.js).
+SESSION_SAVE_EVERY_REQUEST = True
+# A form sent from a stale page keeps what was typed and goes back to its page (portal/views.py).
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import views
-from portal.accounts.views import profile_edit
+from portal.accounts.views import profile_edit, security, welcome
 
 # The admin logs in through the portal's own login, with its rate limits and two-factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -12,7 +12,11 @@ admin.site.site_header = "PPIE Portal administration"
 urlpatterns = [
     path("", include("portal.home.urls")),
     path("healthz/", views.healthz, name="healthz"),
+    path("session/extend/", views.session_extend, name="session_extend"),
     path("profile/", profile_edit, name="profile"),
+    path("welcome/", welcome, name="welcome"),
+    # Under accounts/ so that a coordinator can reach it before setting up two-factor.
+    path("accounts/security/", security, name="security"),
     path("", include("portal.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

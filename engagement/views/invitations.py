@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import IntegrityError, transaction
@@ -16,7 +17,9 @@ from engagement.services import (
     invitation_from_token,
 )
 from portal.accounts.forms import AccountFromInvitationForm
+from portal.accounts.selectors import welcome_due
 from portal.accounts.services import user_by_email, user_create, user_owns_email
+from portal.permissions import Role
 from portal.rules import RuleBroken
 
 _PROBLEM_STATUS = {
@@ -44,6 +47,9 @@ def _joined(request: HttpRequest, invitation: Invitation, acceptance: Acceptance
             request,
             _("Welcome. You have joined “%(study)s”.") % {"study": invitation.study.title},
         )
+        # A partner's first visit: how they would like to be worked with (skippable, once).
+        if acceptance.membership.role == Role.PARTNER and welcome_due(acceptance.membership.user):
+            return redirect("welcome")
     else:
         messages.info(
             request,
@@ -100,6 +106,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except RuleBroken:
             return _problem(request, invitation, InvitationProblem.USED)
         login(request, user, backend="portal.accounts.backends.PortalModelBackend")
+        UserSession.objects.create_from_request(request)  # listed under "Where you are logged in"
         return _joined(request, invitation, acceptance)
     return render(
         request, "engagement/invitation_signup.html", {"invitation": invitation, "form": form}

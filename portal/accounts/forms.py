@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
@@ -83,3 +84,60 @@ class AccountFromInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class WelcomeForm(ProfileForm):
+    """The first-visit questions: a few of the profile's, each saying why it is asked."""
+
+    class Meta(ProfileForm.Meta):
+        fields = [
+            "preferred_name",
+            "accessibility_needs",
+            "contact_method",
+            "phone",
+            "email_frequency",
+            "payment_preference",
+            "payment_reduced_percent",
+        ]
+        help_texts = {
+            "preferred_name": _(
+                "Why we ask: so the team greets you the way you like, in emails and in "
+                "meetings. For example a first name, or a title and surname."
+            ),
+            "accessibility_needs": _(
+                "Why we ask: so we can plan for it. For example large print, a screen "
+                "reader, step-free access, breaks in meetings or documents sent early."
+            ),
+            "contact_method": _(
+                "Why we ask: some people would rather have a phone call, a text or a letter "
+                "than an email."
+            ),
+            "phone": _("Only needed if you would like a phone call or a text message."),
+            "email_frequency": _(
+                "Why we ask: some people like an email for each thing, others one summary. "
+                "Everything also appears on your What's new page."
+            ),
+            "payment_preference": _(
+                "Why we ask: partners are offered payment for their time. Some people on "
+                "benefits prefer to reduce or decline it. You can change this at any time."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["display_name"]
+
+
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]
+    """allauth's login form, with one "Forgotten your password?" link (the page's) and the
+    site's own wording."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].help_text = ""
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Remember me")
+            self.fields["remember"].help_text = _(
+                "Stay logged in on this device. Leave this unticked on a shared computer."
+            )

@@ -148,6 +148,8 @@ class Profile(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=_("Only used if you choose a reduced payment."),
     )
+    # When the first-visit questions were shown (after accepting an invitation); once only.
+    welcomed_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils import timezone
 
 from portal.accounts.models import Profile, User
 
@@ -68,3 +69,13 @@ def user_owns_email(user: User, email: str) -> bool:
         user=user, email__iexact=email, verified=True
     ).exists()
     return verified
+
+
+def profile_welcomed(*, profile: Profile) -> Profile:
+    """Remember that the first-visit questions were shown, so they are shown only once."""
+    if profile.welcomed_at is None:
+        profile.welcomed_at = timezone.now()
+        Profile.objects.filter(pk=profile.pk, welcomed_at__isnull=True).update(
+            welcomed_at=profile.welcomed_at
+        )
+    return profile

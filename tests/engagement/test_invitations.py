@@ -175,7 +175,7 @@ def test_it_creates_a_verified_partner_account_and_logs_in_from_the_invitation(t
     response = sign_up(client, link)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("welcome")  # a partner's first visit
     user = User.objects.get(email="new.partner@example.org")
     assert user.display_name == "Pat Partner"
     assert user.check_password(NEW_PASSWORD)
@@ -193,12 +193,14 @@ def test_it_creates_a_verified_partner_account_and_logs_in_from_the_invitation(t
     assert invitation.accepted_by == user
     assert int(client.session["_auth_user_id"]) == user.pk
 
-    dashboard = client.get(response["Location"])
+    welcome = client.get(response["Location"])
+    assert welcome.status_code == 200
+    assert "You have joined" in welcome.content.decode()
+    dashboard = client.get(reverse("dashboard"))
     assert dashboard.status_code == 200
     content = dashboard.content.decode()
     assert "Living well" in content
     assert "Studies you are involved in" in content
-    assert "You have joined" in content
 
 
 def test_it_lets_the_new_account_log_in_with_its_password_later(team, invited):
@@ -608,7 +610,7 @@ def test_it_joins_an_existing_account_after_logging_in_and_confirming(
     accepted = client.post(link)
 
     assert accepted.status_code == 302
-    assert accepted["Location"] == reverse("dashboard")
+    assert accepted["Location"] == reverse("welcome")  # never welcomed before
     membership = Membership.objects.get(user=existing, study=team.study)
     assert membership.role == Role.PARTNER
     invitation.refresh_from_db()
@@ -793,3 +795,14 @@ def test_accepting_withdraws_other_invitations_to_the_same_address(team):
     assert not team.study.invitations.filter(
         accepted_at__isnull=True, revoked_at__isnull=True
     ).exists()
+
+
+def test_the_invitation_form_offers_the_three_roles_and_no_blank_choice(team) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    page = client_for(team.coordinator).get(reverse("member_invite", args=[team.study.pk]))
+    html = page.content.decode()
+    assert html.count('name="role"') == 3
+    assert "---------" not in html
