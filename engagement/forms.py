@@ -67,7 +67,10 @@ class InvitationForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].initial = Role.PARTNER
+        role = self.fields["role"]
+        role.initial = Role.PARTNER
+        # A role must be chosen: no blank "---------" among the radio buttons.
+        role.choices = Role.choices  # type: ignore[attr-defined]
 
 
 class MembershipRoleForm(forms.Form):

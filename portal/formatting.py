@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 PENNY = Decimal("0.01")
 
@@ -42,3 +42,10 @@ def money_amount(value: Decimal | int | float | str | None) -> Decimal:
 def money(value: Decimal | int | float | str | None) -> str:
     """A sum of money as people read it: "£1,234.50"."""
     return f"£{money_amount(value):,.2f}"
+
+
+# What a date box says when what was typed is not a date. The box is a date picker, so no
+# typed example: browsers show dates in the reader's own order.
+REAL_DATE = gettext_lazy(
+    "Enter a real date: choose it in the calendar, or type the day, month and year."
+)

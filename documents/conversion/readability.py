@@ -17,6 +17,8 @@ import textstat
 from documents.blocks import Block
 
 LONGEST = 5
+# Plain-English guidance asks for sentences of 25 words or fewer.
+LONG_SENTENCE_WORDS = 25
 SKIPPED_KINDS = {"img", "pre"}
 # A sentence ends at . ! ? or … (perhaps followed by a closing quote or
 # bracket) and a space, unless the next word starts in lower case ("e.g. the").
@@ -38,6 +40,7 @@ class Readability:
     sentence_count: int
     average_sentence_length: float
     longest_sentences: list[LongSentence] = field(default_factory=list)
+    long_sentence_count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +68,7 @@ def measure(blocks: list[Block]) -> Readability:
         sentence_count=len(counted),
         average_sentence_length=round(words / len(counted), 1) if counted else 0.0,
         longest_sentences=[LongSentence(text=s, words=n) for s, n in longest],
+        long_sentence_count=sum(1 for _, n in counted if n > LONG_SENTENCE_WORDS),
     )
 
 

@@ -27,6 +27,7 @@ from engagement.models import (
     Study,
 )
 from portal.accounts.models import User
+from portal.formatting import REAL_DATE
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -93,11 +94,11 @@ class ContributionForm(forms.Form):
     )
     activity_date = forms.DateField(
         label=_("Date"),
-        help_text=_("The day you did it. For example 27 3 2025."),
+        help_text=_("The day you did it."),
         widget=_DateInput(),
         error_messages={
             "required": _("Enter the date."),
-            "invalid": _("Enter a real date, for example 27 3 2025."),
+            "invalid": REAL_DATE,
         },
     )
     hours = forms.IntegerField(
@@ -251,13 +252,13 @@ class InvolvementFilterForm(forms.Form):
         label=_("From"),
         required=False,
         widget=_DateInput(),
-        error_messages={"invalid": _("Enter a real date, for example 1 4 2025.")},
+        error_messages={"invalid": REAL_DATE},
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
         widget=_DateInput(),
-        error_messages={"invalid": _("Enter a real date, for example 31 3 2026.")},
+        error_messages={"invalid": REAL_DATE},
     )
     study = forms.ModelChoiceField(
         label=_("Study"), queryset=Study.objects.none(), required=False, empty_label=_("All")
@@ -320,7 +321,7 @@ class PaidForm(forms.Form):
         widget=_DateInput(),
         error_messages={
             "required": _("Enter the date it was paid."),
-            "invalid": _("Enter a real date, for example 27/11/2026."),
+            "invalid": REAL_DATE,
         },
     )
     reference = forms.CharField(

@@ -236,7 +236,41 @@ def test_readability_of_nothing_is_zero() -> None:
         "sentence_count": 0,
         "average_sentence_length": 0.0,
         "longest_sentences": [],
+        "long_sentence_count": 0,
     }
+
+
+def test_readability_counts_sentences_longer_than_plain_english_allows() -> None:
+    long = "Every " + " ".join(["word"] * 25) + "."
+    short = "A short one."
+    _, blocks = split_blocks(f"<p>{long} {short} {long}</p>")
+    figures = measure(blocks)
+    assert figures.long_sentence_count == 2
+    assert figures.sentence_count == 3
+
+
+def test_readability_reads_in_plain_english() -> None:
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "documents/includes/readability.html",
+        {
+            "figures": {
+                "flesch_reading_ease": 72.4,
+                "flesch_kincaid_grade": 5.2,
+                "word_count": 40,
+                "sentence_count": 4,
+                "average_sentence_length": 10.0,
+                "long_sentence_count": 3,
+                "longest_sentences": [{"text": "Stop.", "words": 1}],
+            }
+        },
+    )
+    assert "About 10" in html
+    assert "72 out of 100" in html
+    assert "3 sentences are longer than 25 words" in html
+    assert "(1 word)" in html
+    assert "1 words" not in html
 
 
 def test_sentences_split_on_closing_punctuation_only_before_a_new_sentence() -> None:

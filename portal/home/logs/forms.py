@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement.models import Study
+from portal.formatting import REAL_DATE
 
 
 class _DateInput(forms.DateInput):
@@ -26,7 +27,7 @@ class LogForm(forms.Form):
         widget=_DateInput(),
         error_messages={
             "required": _("Enter the first day the log should cover."),
-            "invalid": _("Enter a real date, for example 1 4 2025."),
+            "invalid": REAL_DATE,
         },
     )
     end = forms.DateField(
@@ -34,7 +35,7 @@ class LogForm(forms.Form):
         widget=_DateInput(),
         error_messages={
             "required": _("Enter the last day the log should cover."),
-            "invalid": _("Enter a real date, for example 31 3 2026."),
+            "invalid": REAL_DATE,
         },
     )
     studies = forms.ModelMultipleChoiceField(

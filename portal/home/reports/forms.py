@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.formatting import REAL_DATE
 from portal.home.models import StudyReport
 from portal.home.reports.content import SECTION_FIELDS, SECTIONS, Period
 
@@ -36,13 +37,13 @@ class PeriodForm(forms.Form):
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-        error_messages={"invalid": _("Enter a real date, for example 1 4 2025.")},
+        error_messages={"invalid": REAL_DATE},
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-        error_messages={"invalid": _("Enter a real date, for example 31 3 2026.")},
+        error_messages={"invalid": REAL_DATE},
     )
 
     def clean(self) -> dict[str, Any]:
