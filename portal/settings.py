@@ -298,11 +298,6 @@ if BEHIND_PROXY:
     ALLAUTH_TRUSTED_PROXY_COUNT = 1
 RATELIMIT_IP_META_KEY = "portal.http.client_ip"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=300)
-# The time runs from the last page opened or saved, so someone reading or typing stays logged
-# in; pages with a form warn before it runs out (static/js/session.js).
-SESSION_SAVE_EVERY_REQUEST = True
-# A form sent from a stale page keeps what was typed and goes back to its page (portal/views.py).
-CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
