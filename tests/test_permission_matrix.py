@@ -48,6 +48,7 @@ from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import open_round, ready_version, thread
 from tests.factories import InvitationFactory, MembershipFactory, StageFactory
 from tests.matrix_rows import FORM_ERROR, LOGIN, Go
+from tests.matrix_rows import accounts as matrix_accounts
 from tests.matrix_rows import contributions as matrix_contributions
 from tests.matrix_rows import history as matrix_history
 from tests.matrix_rows import logs as matrix_logs
@@ -370,6 +371,7 @@ NOT_PAGES = {"version_status", "version_original", "version_annotations"}
 
 # Each area of involvement keeps its rows in its own module, merged here.
 for _area in (
+    matrix_accounts,
     matrix_contributions,
     matrix_payments,
     matrix_history,
