@@ -167,11 +167,13 @@ def version_detail(
         rounds = rounds_of(version)
         threads = version_threads(version, access)
         states = {value: str(label) for value, label in ThreadState.choices}
+        withdrawn = str(_("Withdrawn"))
         outcomes = {value: str(label) for value, label in Outcome.choices}
         for view in threads:
             view.reply_draft = drafts.get(reply_key(view.thread.pk))
             # Choice labels are lazy translations; resolving each once per page is much cheaper.
-            view.state_label = states[view.thread.state]
+            # A withdrawn comment is not waiting for anything, whatever its state was.
+            view.state_label = withdrawn if view.thread.withdrawn_at else states[view.thread.state]
             if view.response is not None:
                 view.outcome_label = outcomes[view.response.outcome]
         now = timezone.now()

@@ -333,6 +333,11 @@ def test_withdrawing_hides_the_words_from_everyone_else(team: StudyTeam, version
         assert "This comment was withdrawn by its author." in page
         assert "I said something I regret." not in page
         assert "A reply that stays." in page
+        # Its badge says withdrawn, not "Open" as if it waited for an answer.
+        card = page[page.index(f'id="thread-{comment.pk}"') :]
+        card = card[: card.index("</article>")]
+        assert '<span class="badge text-bg-light border">Withdrawn</span>' in card
+        assert '<span class="badge text-bg-light border">Open</span>' not in card
     # Withdrawing twice says so rather than failing.
     again = client.post(comment_url("comment_withdraw", comment), follow=True)
     assert "This comment has already been withdrawn." in again.content.decode()

@@ -289,3 +289,19 @@ def test_an_independent_review_also_hides_others_comments_from_you_said_we_did(
     assert "Formed alone." not in str(csv_rows(other, version))
     review_round.assignments.filter(partner=other).update(state="finished")
     assert "Formed alone." in client_for(other).get(ysdw_url(version)).content.decode()
+
+
+def test_the_annotation_file_is_offered_in_words_a_coordinator_understands(
+    team: StudyTeam,
+) -> None:
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello."])
+    url = reverse("version_detail", args=[team.study.pk, version.document_id, version.number])
+    annotations = reverse(
+        "version_annotations", args=[team.study.pk, version.document_id, version.number]
+    )
+    page = client_for(team.coordinator).get(url).content.decode()
+    assert "Download the comments for annotation software" in page
+    assert "each comment on its passage" in page
+    assert annotations in page
+    # Partners are not offered it.
+    assert annotations not in client_for(team.partner).get(url).content.decode()
