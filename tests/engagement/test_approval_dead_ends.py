@@ -66,6 +66,8 @@ def test_the_other_coordinator_is_offered_the_proxy_entry(team: StudyTeam) -> No
 
 def test_with_no_other_coordinator_it_says_what_to_do(team: StudyTeam) -> None:
     proxy = record(team, entered_by=team.coordinator)
+    # Nothing in the queue this coordinator can approve: no "Approve selected" either.
+    assert "Approve selected" not in queue(team, team.coordinator)
     page = client_for(team.coordinator).get(detail_url(proxy))
     assert approve_url(proxy) not in page_text(page)
     assert shows(page, "You entered this contribution for the partner")

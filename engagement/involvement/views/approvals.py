@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from engagement.access import StudyAccess, contribution_in, study_view
+from engagement.access import StudyAccess, contribution_in, not_done, post_only, study_view
 from engagement.involvement.audit import contribution_events
 from engagement.involvement.forms import ReturnForm
 from engagement.involvement.selectors import (
@@ -27,7 +28,7 @@ from engagement.involvement.services.contributions import (
 from engagement.involvement.wording import describe, who_approves
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration, money
-from portal.http import AuthenticatedHttpRequest
+from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -83,15 +84,29 @@ def approval_queue(request: AuthenticatedHttpRequest, access: StudyAccess) -> Ht
                 % {"what": describe(contribution), "reason": reason},
             )
         return redirect("approval_queue", study_id=access.study.pk)
+    rows = waiting(access)
     return render(
         request,
         "engagement/payments/approval_queue.html",
-        {"study": access.study, "contributions": waiting(access)},
+        {
+            "study": access.study,
+            "contributions": rows,
+            "decidable": any(row.may_decide for row in rows),  # type: ignore[attr-defined]
+        },
     )
 
 
+def _contribution_page(
+    request: HttpRequest, access: StudyAccess, kept: KeptForm | None, contribution_id: int
+) -> str:
+    """The contribution's page, which holds its buttons."""
+    contribution = contribution_in(access, contribution_id)
+    not_done(request, kept)
+    return reverse("contribution_detail", args=[access.study.pk, contribution.pk])
+
+
 @study_view(Action.APPROVE_CONTRIBUTIONS)
-@require_POST
+@post_only(_contribution_page)
 def contribution_approve_view(
     request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
