@@ -85,6 +85,9 @@ def test_coordinator_invites_and_partner_joins(
     partner_page.get_by_label("Type the password again").fill("correct horse battery staple 7")
     partner_page.get_by_role("button", name="Create account and join").click()
 
+    # The first visit asks how to work with the partner; it can be skipped.
+    expect(partner_page.get_by_role("heading", level=1)).to_have_text("Welcome to the portal")
+    partner_page.get_by_role("link", name="Skip for now").first.click()
     expect(partner_page.get_by_role("heading", level=1)).to_have_text("Hello, Pat Partner")
     expect(partner_page.get_by_role("heading", name="Studies you are involved in")).to_be_visible()
     expect(partner_page.get_by_role("link", name=study.title, exact=True).first).to_be_visible()
