@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from engagement.models import (
@@ -30,7 +31,14 @@ from engagement.models import (
     Study,
 )
 from portal.accounts.models import User
-from portal.http import AuthenticatedHttpRequest
+from portal.http import (
+    LOGGED_OUT,
+    AuthenticatedHttpRequest,
+    KeptForm,
+    form_fields,
+    keep_form,
+    take_kept_form,
+)
 from portal.permissions import Action, Role, role_may, team_roles
 
 P = ParamSpec("P")
@@ -78,18 +86,84 @@ def study_view(
     def decorator(
         view: Callable[Concatenate[AuthenticatedHttpRequest, StudyAccess, P], HttpResponseBase],
     ) -> Callable[..., HttpResponseBase]:
+        fields = form_fields(view)
+
         @login_required
         @functools.wraps(view)
-        def wrapped(
+        def guarded(
             request: AuthenticatedHttpRequest, study_id: int, *args: Any, **kwargs: Any
         ) -> HttpResponseBase:
+            # Taken before the checks, so that words kept for a place the person may not
+            # reach are dropped, not left waiting.
+            kept = take_kept_form(request) if request.method in ("GET", "HEAD") else None
             access = study_access(request, study_id, action)
+            request.kept_form = kept  # type: ignore[attr-defined]
             return view(request, access, *args, **kwargs)
+
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, study_id: int, *args: Any, **kwargs: Any) -> Any:
+            if (
+                fields is not None
+                and request.method == "POST"
+                and not request.user.is_authenticated
+            ):
+                # The session ran out while the form was open: keep what was typed for after
+                # logging in, which brings the person back to this address.
+                keep_form(request, fields, LOGGED_OUT)
+            return guarded(request, study_id, *args, **kwargs)  # type: ignore[arg-type]
 
         wrapped.study_action = action  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
+
+
+FormPage = Callable[..., str]
+
+
+def post_only(
+    form_page: FormPage, keep: tuple[str, ...] | None = ()
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """A view that takes POST; a GET goes to the page that holds its form instead of a 405.
+
+    Used under ``study_view``, so a GET is checked for membership and role first.
+    ``form_page(request, access, kept, **url_kwargs)`` looks up the view's objects through
+    the access (another study's object is a 404) and returns the address to go to; ``kept``
+    is what was typed when the form could not be taken (the session had run out or the page
+    was stale), with the ``keep`` fields, for the page to put back. ``keep=None``: the view
+    is not a form people fill in (an autosave), so nothing is kept.
+    """
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @functools.wraps(view)
+        def wrapped(
+            request: HttpRequest, access: StudyAccess, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
+            if request.method == "POST":
+                return view(request, access, *args, **kwargs)
+            if request.method in ("GET", "HEAD"):
+                kept: KeptForm | None = getattr(request, "kept_form", None)
+                return redirect(form_page(request, access, kept, *args, **kwargs))
+            return HttpResponseNotAllowed(["POST"])
+
+        wrapped.kept_fields = keep  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def not_done(request: HttpRequest, kept: KeptForm | None) -> None:
+    """Tell someone sent back from a button that could not be taken that nothing happened."""
+    if kept is None:
+        return
+    if kept.why == LOGGED_OUT:
+        text = _("You were logged out, so that was not done yet. Please press the button again.")
+    else:
+        text = _(
+            "This page had been open for a long time, so that was not done yet. Please press "
+            "the button again."
+        )
+    messages.info(request, text)
 
 
 # --- objects inside a study ---------------------------------------------------------------

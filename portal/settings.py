@@ -298,6 +298,10 @@ if BEHIND_PROXY:
     ALLAUTH_TRUSTED_PROXY_COUNT = 1
 RATELIMIT_IP_META_KEY = "portal.http.client_ip"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=300)
+# Each session also records when it ends, for the warning before it does (static/js/session.js).
+SESSION_ENGINE = "portal.sessions"
+# A form sent from a stale page keeps what was typed and goes back to its page (portal/views.py).
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

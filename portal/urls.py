@@ -12,6 +12,7 @@ admin.site.site_header = "PPIE Portal administration"
 urlpatterns = [
     path("", include("portal.home.urls")),
     path("healthz/", views.healthz, name="healthz"),
+    path("session/extend/", views.session_extend, name="session_extend"),
     path("profile/", profile_edit, name="profile"),
     path("welcome/", welcome, name="welcome"),
     # Under accounts/ so that a coordinator can reach it before setting up two-factor.

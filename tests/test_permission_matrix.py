@@ -122,7 +122,9 @@ ROLES = ("anonymous", "outsider", "partner", "researcher", "coordinator")
 
 # Columns: anonymous, outsider (member of another study only), partner, researcher,
 # coordinator (with two-factor). GET is sent with no data; POST with empty data.
-# 405: the view does not take that method (checked after membership and role).
+# 405: the view does not take that method (checked after membership and role). A GET to a
+# view that only takes POST (a link followed after logging in, a reload) goes to the page
+# that holds its form, after the same checks.
 MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     # --- the portal ---
     "dashboard": {
@@ -132,6 +134,11 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     "healthz": {
         "GET": (200, 200, 200, 200, 200),
         "POST": (200, 200, 200, 200, 200),
+    },
+    # "Stay logged in": called from the page, so it answers rather than redirecting.
+    "session_extend": {
+        "GET": (405, 405, 405, 405, 405),
+        "POST": (401, 200, 200, 200, 200),
     },
     "profile": {
         "GET": (LOGIN, 200, 200, 200, 200),
@@ -160,7 +167,7 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 404, 403, 403, FORM_ERROR),
     },
     "stage_move": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("stage_list")),
         "POST": (LOGIN, 404, 403, 403, Go("stage_list")),
     },
     "stage_delete": {
@@ -185,11 +192,11 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 404, 403, 403, Go("member_list")),
     },
     "invitation_resend": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("member_list")),
         "POST": (LOGIN, 404, 403, 403, Go("member_list")),
     },
     "invitation_revoke": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("member_list")),
         "POST": (LOGIN, 404, 403, 403, Go("member_list")),
     },
     # The link itself is the key: a stranger gets the sign-up form, anyone signed in is
@@ -283,7 +290,7 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     # --- comments (the fixture's thread is the partner's, on a round open to them) ---
     # An empty comment or reply is refused with a message and the person sent back.
     "comment_create": {
-        "GET": (LOGIN, 404, 405, 405, 405),
+        "GET": (LOGIN, 404, Go("version_detail"), Go("version_detail"), Go("version_detail")),
         "POST": (
             LOGIN,
             404,
@@ -293,11 +300,11 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         ),
     },
     "comment_draft": {
-        "GET": (LOGIN, 404, 405, 405, 405),
+        "GET": (LOGIN, 404, Go("version_detail"), Go("version_detail"), Go("version_detail")),
         "POST": (LOGIN, 404, 204, 204, 204),
     },
     "comment_reply": {
-        "GET": (LOGIN, 404, 405, 405, 405),
+        "GET": (LOGIN, 404, Go("version_detail"), Go("version_detail"), Go("version_detail")),
         "POST": (
             LOGIN,
             404,
@@ -321,11 +328,11 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     },
     # The open thread cannot be resolved or confirmed: a message, and back to the page.
     "comment_resolve": {
-        "GET": (LOGIN, 404, 403, 405, 405),
+        "GET": (LOGIN, 404, 403, Go("version_detail"), Go("version_detail")),
         "POST": (LOGIN, 404, 403, Go("version_detail"), Go("version_detail")),
     },
     "comment_confirm": {
-        "GET": (LOGIN, 404, 405, 405, 405),
+        "GET": (LOGIN, 404, Go("version_detail"), Go("version_detail"), Go("version_detail")),
         "POST": (LOGIN, 404, Go("version_detail"), 403, 403),
     },
     "comment_reopen": {
@@ -356,7 +363,8 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
 # Study pages whose 403 does not come from the role policy but from who the person is: only
 # the comment's author (here the partner) may edit, withdraw, confirm or reopen it, and only
 # a partner asked to review in a round may finish it. Everyone else whose role would allow
-# the action gets 403 (or 405 first, for a POST-only page sent a GET).
+# the action gets 403 (or, for a GET to a POST-only page, is sent to the page with its form:
+# the button is refused only when it is pressed).
 OWNER_ONLY = {
     "comment_edit": "partner",
     "comment_withdraw": "partner",
@@ -634,7 +642,8 @@ def test_the_matrix_agrees_with_the_role_policy() -> None:
                 result = row[ROLES.index(role_name)]
                 if role_may(role, action) and owner is not None and role_name != owner:
                     # Allowed by role, refused because it is not their comment or review.
-                    assert result in (403, 405), (route.name, method, role_name)
+                    sent_to_form = method == "GET" and isinstance(result, Go)
+                    assert result in (403, 405) or sent_to_form, (route.name, method, role_name)
                     continue
                 refused = result == 403
                 assert refused == (not role_may(role, action)), (route.name, method, role_name)
@@ -700,8 +709,9 @@ def test_it_gives_404_for_another_studys_object_inside_this_studys_url(
     stage_count, membership_count = Stage.objects.count(), Membership.objects.count()
     documents_before = document_state()
     response = send(client_for(team.coordinator), method, url)
-    # A view that does not take the method (GET on a POST-only view, POST on a page that only
-    # shows something) turns it away before it looks anything up, which reveals nothing.
+    # A page that does not take POST turns it away before it looks anything up, which reveals
+    # nothing. A GET to a POST-only view looks its objects up before sending the person to the
+    # page with the form, so another study's object is a 404 there too.
     wrong_method = MATRIX[url_name][method][ROLES.index("coordinator")] == 405
     assert response.status_code == (405 if wrong_method else 404), f"{method} {url}"
     # And nothing in the other study was touched.

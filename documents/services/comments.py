@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +36,33 @@ NEW_COMMENT_KEY = "comment"
 
 def reply_key(thread_id: int) -> str:
     return f"reply-{thread_id}"
+
+
+# "Send" pressed twice (a double click, a slow connection, the same form sent again after
+# logging in): the same words from the same person, to the same place, this soon, are the
+# comment already sent, not a new one.
+SAME_SEND_SECONDS = 120
+
+
+def _already_sent(
+    *, author: User, version_id: int, parent: Comment | None, body: str, block_id: str, quote: str
+) -> Comment | None:
+    # One send at a time per person: the second of two at once waits, then finds the first.
+    list(User.objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True))
+    return (
+        Comment.objects.filter(
+            author=author,
+            version_id=version_id,
+            parent=parent,
+            body=body,
+            block_id=block_id,
+            quote=quote,
+            withdrawn_at__isnull=True,
+            created_at__gte=timezone.now() - timedelta(seconds=SAME_SEND_SECONDS),
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def _plain(value: str | None) -> str:
@@ -127,6 +155,17 @@ def comment_create(
         raise RuleBroken(_("Choose who can see your comment."))
     body = _clean_body(body)
     anchor = anchor_in(version, block_id, selectors)
+    earlier = _already_sent(
+        author=author,
+        version_id=version.pk,
+        parent=None,
+        body=body,
+        block_id=anchor.block_id or "",
+        quote=anchor.exact,
+    )
+    if earlier is not None:
+        draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
+        return earlier
     review_round, assignment = _round_for_new_comment(version, author, is_team)
     comment = Comment.objects.create(
         version=version,
@@ -164,12 +203,24 @@ def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
         raise RuleBroken(_("Reply to the first comment of the conversation."))
     if thread.withdrawn_at is not None:
         raise RuleBroken(_("This comment was withdrawn, so it cannot be answered."))
+    body = _clean_body(body)
+    earlier = _already_sent(
+        author=author,
+        version_id=thread.version_id,
+        parent=thread,
+        body=body,
+        block_id=thread.block_id,
+        quote="",
+    )
+    if earlier is not None:
+        draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
+        return earlier
     reply = Comment.objects.create(
         version_id=thread.version_id,
         round_id=thread.round_id,
         parent=thread,
         author=author,
-        body=_clean_body(body),
+        body=body,
         block_id=thread.block_id,
         visibility=thread.visibility,
     )

@@ -3,20 +3,20 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from documents.access import comment_in, own_comment, version_in
 from documents.forms import EditForm, ReopenForm, ReplyForm, ResponseForm
 from documents.models import Comment, Version, VersionStatus
 from documents.services import comments as comment_services
 from documents.services.responses import response_save
-from engagement.access import StudyAccess, study_view
-from portal.http import AuthenticatedHttpRequest
+from engagement.access import StudyAccess, not_done, post_only, study_view
+from portal.http import LOGGED_OUT, AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -31,13 +31,51 @@ def _version_page(version: Version, study_id: int, anchor: str = "") -> str:
 
 def _back(request: HttpRequest, comment: Comment, study_id: int) -> HttpResponse:
     """Return to the page the action came from (a later version may show the thread)."""
+    return redirect(_thread_page(request, comment, study_id, request.POST.get("next", "")))
+
+
+def _thread_page(request: HttpRequest, comment: Comment, study_id: int, target: str) -> str:
     thread = comment.parent or comment
-    target = request.POST.get("next", "")
+    page = _safe_next(request, target)
+    if page:
+        return f"{page}#thread-{thread.pk}"
+    return _version_page(comment.version, study_id, f"thread-{thread.pk}")
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(f"{target.split('#')[0]}#thread-{thread.pk}")
-    return redirect(_version_page(comment.version, study_id, f"thread-{thread.pk}"))
+        return target.split("#")[0]
+    return ""
+
+
+def _page_version(access: StudyAccess, page: str, fallback: Version) -> Version:
+    """The version whose page the form was on (a later version may show an older thread)."""
+    try:
+        match = resolve(page.split("?")[0])
+    except Resolver404:
+        return fallback
+    if match.url_name != "version_detail" or match.kwargs.get("study_id") != access.study.pk:
+        return fallback
+    try:
+        return version_in(access, match.kwargs["document_id"], match.kwargs["number"])
+    except Http404:
+        return fallback
+
+
+def _words_back(request: HttpRequest, kept: KeptForm, what: str, button: str) -> None:
+    if kept.why == LOGGED_OUT:
+        text = _(
+            "You were logged out before your %(what)s was sent. Nothing is lost: your words "
+            "are back in the box. Press “%(button)s” again."
+        )
+    else:
+        text = _(
+            "This page had been open for a long time, so your %(what)s could not be sent. "
+            "Nothing is lost: your words are back in the box. Press “%(button)s” again."
+        )
+    messages.info(request, text % {"what": what, "button": button})
 
 
 # Real selectors are a few hundred characters; anything far larger is not from our page.
@@ -55,8 +93,82 @@ def _selectors(raw: str) -> object:
         return raw  # refused by the anchor check with a message
 
 
+_NEW_COMMENT_FIELDS = ("body", "block", "selectors", "quote", "visibility")
+_REPLY_FIELDS = ("body", "next")
+_BUTTON_FIELDS = ("next",)
+
+
+def _comment_form_page(
+    request: AuthenticatedHttpRequest,
+    access: StudyAccess,
+    kept: KeptForm | None,
+    document_id: int,
+    number: int,
+) -> str:
+    """The version page with the comment box; words kept from a refused send go back in it."""
+    version = version_in(access, document_id, number)
+    if kept is None or not kept.get("body").strip() or version.status != VersionStatus.READY:
+        return _version_page(version, access.study.pk)
+    selectors = _selectors(kept.get("selectors"))
+    draft = comment_services.draft_save(
+        author=request.user,
+        version=version,
+        key=comment_services.NEW_COMMENT_KEY,
+        body=kept.get("body"),
+        block_id=kept.get("block")[:20],
+        selectors=selectors if isinstance(selectors, list) else [],
+        quote=kept.get("quote"),
+    )
+    _words_back(request, kept, _("comment"), _("Send comment"))
+    query = {"block": draft.block_id if draft is not None else ""}
+    if kept.get("visibility") == "team":
+        # Who may see it is asked again as it was answered: never widened by a login.
+        query["visibility"] = "team"
+    params = urlencode({name: value for name, value in query.items() if value})
+    return (
+        _version_page(version, access.study.pk) + (f"?{params}" if params else "") + "#comment-form"
+    )
+
+
+def _version_page_of(
+    request: AuthenticatedHttpRequest,
+    access: StudyAccess,
+    kept: KeptForm | None,
+    document_id: int,
+    number: int,
+) -> str:
+    return _version_page(version_in(access, document_id, number), access.study.pk)
+
+
+def _reply_form_page(
+    request: AuthenticatedHttpRequest, access: StudyAccess, kept: KeptForm | None, comment_id: int
+) -> str:
+    """The conversation on the page it was answered from, with the kept reply in its box."""
+    thread = comment_in(access, comment_id)
+    target = kept.get("next") if kept is not None else ""
+    if kept is not None and kept.get("body").strip() and thread.parent_id is None:
+        page = _safe_next(request, target)
+        comment_services.draft_save(
+            author=request.user,
+            version=_page_version(access, page, thread.version),
+            key=comment_services.reply_key(thread.pk),
+            body=kept.get("body"),
+        )
+        _words_back(request, kept, _("reply"), _("Send reply"))
+    return _thread_page(request, thread, access.study.pk, target)
+
+
+def _thread_of(
+    request: AuthenticatedHttpRequest, access: StudyAccess, kept: KeptForm | None, comment_id: int
+) -> str:
+    """The conversation a button belongs to; nothing was done, so the person is told."""
+    thread = comment_in(access, comment_id)
+    not_done(request, kept)
+    return _thread_page(request, thread, access.study.pk, kept.get("next") if kept else "")
+
+
 @study_view(Action.COMMENT)
-@require_POST
+@post_only(_comment_form_page, keep=_NEW_COMMENT_FIELDS)
 def comment_create(
     request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
@@ -86,14 +198,27 @@ def comment_create(
             quote=request.POST.get("quote", ""),
         )
         messages.error(request, str(refusal))
-        query = f"?block={block_id}" if block_id else ""
-        return redirect(_version_page(version, access.study.pk) + query + "#comment-form")
+        params = urlencode(
+            {
+                name: value
+                for name, value in {
+                    "block": block_id,
+                    "visibility": "team" if request.POST.get("visibility") == "team" else "",
+                }.items()
+                if value
+            }
+        )
+        return redirect(
+            _version_page(version, access.study.pk)
+            + (f"?{params}" if params else "")
+            + "#comment-form"
+        )
     messages.success(request, _("Your comment has been added."))
     return redirect(_version_page(version, access.study.pk, f"thread-{comment.pk}"))
 
 
 @study_view(Action.COMMENT)
-@require_POST
+@post_only(_version_page_of, keep=None)
 def comment_draft(
     request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
@@ -112,11 +237,13 @@ def comment_draft(
         selectors=selectors if isinstance(selectors, list) else [],
         quote=request.POST.get("quote", ""),
     )
+    # Someone typing is using the portal: their session starts its time again.
+    request.session.modified = True
     return HttpResponse(status=204)
 
 
 @study_view(Action.COMMENT)
-@require_POST
+@post_only(_reply_form_page, keep=_REPLY_FIELDS)
 def comment_reply(
     request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
 ) -> HttpResponse:
@@ -242,7 +369,7 @@ def comment_respond(
 
 
 @study_view(Action.RESPOND)
-@require_POST
+@post_only(_thread_of, keep=_BUTTON_FIELDS)
 def comment_resolve(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
     thread = comment_in(access, comment_id)
     try:
@@ -255,7 +382,7 @@ def comment_resolve(request: HttpRequest, access: StudyAccess, comment_id: int) 
 
 
 @study_view(Action.COMMENT)
-@require_POST
+@post_only(_thread_of, keep=_BUTTON_FIELDS)
 def comment_confirm(
     request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
 ) -> HttpResponse:

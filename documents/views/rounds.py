@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from documents.access import round_in, version_in
 from documents.calendar import round_calendar
@@ -22,9 +23,9 @@ from documents.services.rounds import (
     round_open,
 )
 from documents.views.versions import version_url_kwargs
-from engagement.access import StudyAccess, study_view
+from engagement.access import StudyAccess, not_done, post_only, study_view
 from portal.accounts.models import User
-from portal.http import AuthenticatedHttpRequest
+from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
 from portal.rules import RuleBroken
 
@@ -162,8 +163,16 @@ def round_detail(request: HttpRequest, access: StudyAccess, round_id: int) -> Ht
     )
 
 
+def _round_page(
+    request: HttpRequest, access: StudyAccess, kept: KeptForm | None, round_id: int
+) -> str:
+    review_round = round_in(access, round_id)
+    not_done(request, kept)
+    return reverse("round_detail", args=[access.study.pk, review_round.pk])
+
+
 @study_view(Action.MANAGE_ROUNDS)
-@require_POST
+@post_only(_round_page)
 def round_remind_view(request: HttpRequest, access: StudyAccess, round_id: int) -> HttpResponse:
     review_round = round_in(access, round_id)
     try:

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from engagement.access import StudyAccess, study_view
+from engagement.access import StudyAccess, not_done, post_only, study_view
 from engagement.forms import InvitationForm, MembershipRoleForm
 from engagement.models import Invitation, Membership
 from engagement.selectors import study_members, study_past_members, study_pending_invitations
@@ -19,7 +20,7 @@ from engagement.services import (
     membership_change_role,
     membership_end,
 )
-from portal.http import AuthenticatedHttpRequest
+from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.notifications.selectors import failed_for_study
 from portal.permissions import Action
 from portal.rules import RuleBroken
@@ -135,8 +136,17 @@ def membership_end_view(
     )
 
 
+def _members_page(
+    request: HttpRequest, access: StudyAccess, kept: KeptForm | None, invitation_id: int
+) -> str:
+    """The members page, which holds the invitation's buttons."""
+    _invitation(access, invitation_id)
+    not_done(request, kept)
+    return reverse("member_list", args=[access.study.pk])
+
+
 @study_view(Action.MANAGE_MEMBERS)
-@require_POST
+@post_only(_members_page)
 def invitation_resend_view(
     request: HttpRequest, access: StudyAccess, invitation_id: int
 ) -> HttpResponse:
@@ -155,7 +165,7 @@ def invitation_resend_view(
 
 
 @study_view(Action.MANAGE_MEMBERS)
-@require_POST
+@post_only(_members_page)
 def invitation_revoke_view(
     request: HttpRequest, access: StudyAccess, invitation_id: int
 ) -> HttpResponse:

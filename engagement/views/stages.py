@@ -3,14 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from engagement.access import StudyAccess, study_view
+from engagement.access import StudyAccess, not_done, post_only, study_view
 from engagement.forms import StageForm
 from engagement.models import Stage
 from engagement.selectors import study_stages
 from engagement.services import Direction, stage_add, stage_delete, stage_move, stage_update
+from portal.http import KeptForm
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -63,8 +65,16 @@ def stage_edit(request: HttpRequest, access: StudyAccess, stage_id: int) -> Http
     )
 
 
+def _stages_page(
+    request: HttpRequest, access: StudyAccess, kept: KeptForm | None, stage_id: int
+) -> str:
+    _stage(access, stage_id)
+    not_done(request, kept)
+    return reverse("stage_list", args=[access.study.pk])
+
+
 @study_view(Action.MANAGE_STAGES)
-@require_POST
+@post_only(_stages_page)
 def stage_move_view(request: HttpRequest, access: StudyAccess, stage_id: int) -> HttpResponse:
     stage = _stage(access, stage_id)
     try:

@@ -391,6 +391,8 @@
       .then(function (outcome) {
         self.inFlight = null;
         if (outcome === "saved") {
+          // Saving started the session's time again.
+          document.dispatchEvent(new CustomEvent("portal:session-renewed"));
           self.lastSent = sent;
           self.dirty = self.payloadKey() !== sent;
           self.retryDelay = 0;
@@ -478,7 +480,11 @@
       if (self.dirty) self.save();
     });
     this.form.addEventListener("submit", function (event) {
-      if (self.submitting) return;
+      if (self.submitting) {
+        // Pressed again while the first press is on its way: one comment, not two.
+        event.preventDefault();
+        return;
+      }
       window.clearTimeout(self.timer);
       var local = store.get(self.key);
       if (self.body.value.trim()) {

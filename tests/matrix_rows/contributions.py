@@ -37,7 +37,7 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     },
     # It is already waiting for approval: a message, and back to the contribution.
     "contribution_submit": {
-        "GET": (LOGIN, 404, 405, 403, 405),
+        "GET": (LOGIN, 404, Go("contribution_detail"), 403, Go("contribution_detail")),
         "POST": (LOGIN, 404, DETAIL, 403, 403),
     },
     "contribution_impact": {

@@ -32,7 +32,7 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 404, 403, 403, 405),
     },
     "round_remind": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("round_detail")),
         "POST": (LOGIN, 404, 403, 403, Go("round_detail")),
     },
     "round_calendar": {

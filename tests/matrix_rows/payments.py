@@ -19,7 +19,7 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 404, 403, 403, Go("approval_queue")),
     },
     "contribution_approve": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("contribution_detail")),
         "POST": (LOGIN, 404, 403, 403, Go("approval_queue")),
     },
     # A return needs a reason.
@@ -37,11 +37,11 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
     },
     # Marking several as paid or reimbursed at once: nothing chosen, a message and back.
     "payments_mark_paid": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("payment_list")),
         "POST": (LOGIN, 404, 403, 403, Go("payment_list")),
     },
     "expenses_mark_reimbursed": {
-        "GET": (LOGIN, 404, 403, 403, 405),
+        "GET": (LOGIN, 404, 403, 403, Go("payment_list")),
         "POST": (LOGIN, 404, 403, 403, Go("payment_list")),
     },
     # The contribution is not approved yet: the page says so; a POST is refused with a message.

@@ -16,13 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from engagement.access import (
     StudyAccess,
     contribution_in,
     expense_in,
     may_change,
+    not_done,
+    post_only,
     require_mine,
     sees_money,
     study_view,
@@ -57,7 +59,7 @@ from engagement.involvement.wording import who_approves
 from engagement.models import ActivityType, Contribution, ContributionState, ImpactStandard
 from portal.accounts.models import User
 from portal.formatting import duration, hours, money_amount
-from portal.http import AuthenticatedHttpRequest
+from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
 from portal.rules import RuleBroken
 from portal.spreadsheets import spreadsheet_response
@@ -339,8 +341,17 @@ def contribution_edit(
     )
 
 
+def _contribution_page(
+    request: HttpRequest, access: StudyAccess, kept: KeptForm | None, contribution_id: int
+) -> str:
+    """The contribution's page, which holds its buttons."""
+    contribution = contribution_in(access, contribution_id)
+    not_done(request, kept)
+    return reverse("contribution_detail", args=[access.study.pk, contribution.pk])
+
+
 @study_view(Action.RECORD_CONTRIBUTION)
-@require_POST
+@post_only(_contribution_page)
 def contribution_submit_view(
     request: HttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:

@@ -9,12 +9,20 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from engagement.access import StudyAccess, contribution_in, rate_in, study_view
+from engagement.access import (
+    StudyAccess,
+    contribution_in,
+    not_done,
+    post_only,
+    rate_in,
+    study_view,
+)
 from engagement.involvement.audit import policy_events
 from engagement.involvement.forms import ExportForm, PaidForm, PolicyForm, RateForm
 from engagement.involvement.selectors import (
@@ -40,6 +48,7 @@ from engagement.involvement.views.approvals import chosen_ids
 from engagement.involvement.wording import describe, preference_label
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration
+from portal.http import KeptForm
 from portal.permissions import Action
 from portal.rules import RuleBroken
 from portal.spreadsheets import spreadsheet_response
@@ -148,14 +157,20 @@ def _mark_selected(request: HttpRequest, access: StudyAccess, *, expenses: bool)
     return redirect("payment_list", study_id=access.study.pk)
 
 
+def _payments_page(request: HttpRequest, access: StudyAccess, kept: KeptForm | None) -> str:
+    """The list of payments, which holds the forms that mark them."""
+    not_done(request, kept)
+    return reverse("payment_list", args=[access.study.pk])
+
+
 @study_view(Action.MANAGE_PAYMENTS)
-@require_POST
+@post_only(_payments_page)
 def payments_mark_paid(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     return _mark_selected(request, access, expenses=False)
 
 
 @study_view(Action.MANAGE_PAYMENTS)
-@require_POST
+@post_only(_payments_page)
 def expenses_mark_reimbursed(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     return _mark_selected(request, access, expenses=True)
 
