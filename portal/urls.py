@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from portal import views
 from portal.accounts.views import profile_edit, security, welcome
@@ -17,6 +18,9 @@ urlpatterns = [
     path("welcome/", welcome, name="welcome"),
     # Under accounts/ so that a coordinator can reach it before setting up two-factor.
     path("accounts/security/", security, name="security"),
+    # allauth's own two-factor page offers removing it to everyone; the portal's account page
+    # offers it only where it is allowed, so allauth's links (after setting up) land there.
+    path("accounts/2fa/", RedirectView.as_view(pattern_name="security")),
     path("", include("portal.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

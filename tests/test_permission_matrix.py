@@ -236,9 +236,10 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
             Go("account_email"),
         ),
     },
+    # allauth's two-factor page is the portal's account and security page.
     "mfa_index": {
-        "GET": (LOGIN, 200, 200, 200, 200),
-        "POST": (LOGIN, 405, 405, 405, 405),
+        "GET": (Go("security"), Go("security"), Go("security"), Go("security"), Go("security")),
+        "POST": (Go("security"), Go("security"), Go("security"), Go("security"), Go("security")),
     },
     # --- documents and versions ---
     "document_list": {
