@@ -110,6 +110,14 @@ def study_view(
                 # The session ran out while the form was open: keep what was typed for after
                 # logging in, which brings the person back to this address.
                 keep_form(request, fields, LOGGED_OUT)
+                # Said on the login page, so the person knows why they are asked again.
+                messages.info(
+                    request,
+                    _(
+                        "You were logged out because the page was open for a long time. Log "
+                        "in again: what you typed is kept and will be back in its box."
+                    ),
+                )
             return guarded(request, study_id, *args, **kwargs)  # type: ignore[arg-type]
 
         wrapped.study_action = action  # type: ignore[attr-defined]

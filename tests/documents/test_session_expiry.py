@@ -85,6 +85,9 @@ def test_a_comment_sent_after_the_session_ran_out_comes_back_in_the_box(
     login = urlsplit(response["Location"])
     assert login.path == reverse("account_login")
     assert Comment.objects.filter(body=WORDS).count() == 0
+    # The login page says why they are asked to log in again.
+    login_page = client.get(response["Location"]).content.decode()
+    assert "You were logged out because the page was open for a long time." in login_page
 
     log_in(client, team.partner)
     # The login page sends the person on to "next": the address the form was sent to.
