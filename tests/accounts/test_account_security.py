@@ -157,3 +157,14 @@ def test_a_new_partner_sees_the_session_made_by_accepting_the_invitation(db):
     )
     html = client.get(reverse("usersessions_list")).content.decode()
     assert "Invited browser" in html
+
+
+@pytest.mark.parametrize(
+    "url_name", ["account_change_password", "account_email", "mfa_activate_totp"]
+)
+def test_each_account_page_leads_back_to_account_and_security(db: None, url_name: str) -> None:
+    person = UserFactory()
+    response = client_for(person).get(reverse(url_name), follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'<a href="{reverse("security")}">Back to account and security</a>' in page
