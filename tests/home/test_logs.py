@@ -168,6 +168,7 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
     assert "Involvement log of Zoë Łukasz" in text
     assert f"1 January 2026 to {date_format(timezone.localdate(), 'j F Y')}" in text
     assert "Living well" in text
+    assert f"Date of issue {date_format(timezone.localdate(log.issued_at), 'j F Y')}" in text
     assert log.code in text
     assert f"go to {verify_url()} and enter the code" in text
     # Summary by study and stage: the two approved contributions, 2.25 hours in all.
