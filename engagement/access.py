@@ -129,6 +129,35 @@ def study_view(
 FormPage = Callable[..., str]
 
 
+def keeps(
+    *fields: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """A page that shows its own form on GET: what was typed when the form could not be taken
+    (the session had run out, the page was stale) comes back in these fields, as ``initial``
+    from ``kept_initial``, after logging in."""
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        view.kept_fields = fields  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def kept_initial(request: HttpRequest) -> dict[str, str] | None:
+    """The fields kept for this page (see ``keeps``), saying so to the person; None: nothing."""
+    kept: KeptForm | None = getattr(request, "kept_form", None)
+    if kept is None or not kept.fields:
+        return None
+    messages.info(
+        request,
+        _(
+            "You were logged out before this was sent. Nothing is lost: what you typed is back "
+            "in the form. Press the button again."
+        ),
+    )
+    return dict(kept.fields)
+
+
 def post_only(
     form_page: FormPage, keep: tuple[str, ...] | None = ()
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:

@@ -15,7 +15,7 @@ from documents.forms import EditForm, ReopenForm, ReplyForm, ResponseForm
 from documents.models import Comment, Version, VersionStatus
 from documents.services import comments as comment_services
 from documents.services.responses import response_save
-from engagement.access import StudyAccess, not_done, post_only, study_view
+from engagement.access import StudyAccess, keeps, kept_initial, not_done, post_only, study_view
 from portal.http import LOGGED_OUT, AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action
 from portal.rules import RuleBroken
@@ -397,12 +397,15 @@ def comment_confirm(
 
 
 @study_view(Action.COMMENT)
+@keeps("note")
 @require_http_methods(["GET", "POST"])
 def comment_reopen(
     request: AuthenticatedHttpRequest, access: StudyAccess, comment_id: int
 ) -> HttpResponse:
     thread = own_comment(access, comment_in(access, comment_id))
-    form = ReopenForm(request.POST if request.method == "POST" else None)
+    form = ReopenForm(
+        request.POST if request.method == "POST" else None, initial=kept_initial(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             comment_services.thread_reopen(

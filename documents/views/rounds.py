@@ -23,7 +23,7 @@ from documents.services.rounds import (
     round_open,
 )
 from documents.views.versions import version_url_kwargs
-from engagement.access import StudyAccess, not_done, post_only, study_view
+from engagement.access import StudyAccess, keeps, kept_initial, not_done, post_only, study_view
 from portal.accounts.models import User
 from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
@@ -92,6 +92,7 @@ def round_extend_view(request: HttpRequest, access: StudyAccess, round_id: int) 
 
 
 @study_view(Action.COMMENT)
+@keeps("hours", "minutes")
 @require_http_methods(["GET", "POST"])
 def round_finish(
     request: AuthenticatedHttpRequest, access: StudyAccess, round_id: int
@@ -100,7 +101,9 @@ def round_finish(
     assignment = assignment_for(review_round, request.user)
     if assignment is None:
         raise PermissionDenied(_("You were not asked to review in this round."))
-    form = FinishForm(request.POST if request.method == "POST" else None)
+    form = FinishForm(
+        request.POST if request.method == "POST" else None, initial=kept_initial(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             assignment = assignment_finish(

@@ -192,6 +192,40 @@ def test_a_button_pressed_after_the_session_ran_out_says_nothing_was_done(
     assert any("logged out, so that was not done" in m for m in messages_of(back))
 
 
+def test_the_time_of_a_review_finished_after_the_session_ran_out_comes_back(
+    team: StudyTeam, place: dict[str, Any]
+) -> None:
+    from documents.models import AssignmentState
+
+    finish = reverse("round_finish", args=[team.study.pk, place["thread"].round_id])
+    client = Client()
+    assert client.post(finish, {"hours": "2", "minutes": "15"}).status_code == 302
+    log_in(client, team.partner)
+    page = client.get(finish)
+    html = page.content.decode()
+    assert 'name="hours" value="2"' in html
+    assert 'name="minutes" value="15"' in html
+    assert any("what you typed is back in the form" in m for m in messages_of(page))
+    assignment = place["thread"].round.assignments.get(partner=team.partner)
+    assert assignment.state != AssignmentState.FINISHED  # not done until pressed again
+
+
+def test_a_reopening_note_written_after_the_session_ran_out_comes_back(
+    team: StudyTeam, place: dict[str, Any]
+) -> None:
+    from documents.models import Comment, ThreadState
+
+    Comment.objects.filter(pk=place["thread"].pk).update(state=ThreadState.ANSWERED)
+    reopen = reverse("comment_reopen", args=[team.study.pk, place["thread"].pk])
+    client = Client()
+    client.post(reopen, {"note": "The answer missed my point about parking."})
+    log_in(client, team.partner)
+    page = client.get(reopen).content.decode()
+    assert "The answer missed my point about parking." in page
+    place["thread"].refresh_from_db()
+    assert place["thread"].state == ThreadState.ANSWERED
+
+
 # --- a GET to a POST-only address goes to the page with its form ---------------------------
 
 
