@@ -188,8 +188,11 @@
         return null;
       }
     },
+    // Set on logging out: nothing typed is written back to this device after it is cleared
+    // (a pending autosave or the page being hidden would otherwise put the words back).
+    closed: false,
     set: function (key, value) {
-      if (!this.ok) return false;
+      if (!this.ok || this.closed) return false;
       try {
         window.localStorage.setItem(STORE_PREFIX + key, JSON.stringify(value));
         return true;
@@ -834,10 +837,21 @@
     });
 
     var flushAll = function () {
+      if (store.closed) return;
       drafts.forEach(function (d) {
         d.flush();
       });
     };
+    // Capture phase: before portal.js clears the copies on this device, and before leaving.
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-logout]"), function (form) {
+      form.addEventListener(
+        "submit",
+        function () {
+          store.closed = true;
+        },
+        true
+      );
+    });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") flushAll();
     });
