@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 PENNY = Decimal("0.01")
@@ -49,3 +50,24 @@ def money(value: Decimal | int | float | str | None) -> str:
 REAL_DATE = gettext_lazy(
     "Enter a real date: choose it in the calendar, or type the day, month and year."
 )
+
+
+def device_name(user_agent: str | None) -> str:
+    """A browser's own description of itself as people would say it: "Safari on an iPhone",
+    "Chrome on Windows". ua-parser reads the string; what it cannot name is "Not known"."""
+    # Imported here: its patterns load on first use only, not with every page's filters.
+    from ua_parser import parse
+
+    found = parse(user_agent or "")
+    browser = found.user_agent.family if found.user_agent else ""
+    browser = browser.removeprefix("Headless").replace("Mobile Safari", "Safari")
+    device = found.device.family if found.device else ""
+    system = found.os.family if found.os else ""
+    on = device if device and device not in {"Other", "Mac", "Spider"} else system
+    if on in {"iPhone", "iPad"}:
+        on = f"an {on}"
+    if browser and browser != "Other" and on and on != "Other":
+        return _("%(browser)s on %(on)s") % {"browser": browser, "on": on}
+    if browser and browser != "Other":
+        return browser
+    return str(_("Not known"))

@@ -57,3 +57,32 @@ def test_templates_use_the_same_words_through_the_filters():
     )
     shown = template.render(Context({"minutes": 95, "due": Decimal("1500")}))
     assert shown == "1 hour 35 minutes; 1.58 h; £1,500.00"
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "said"),
+    [
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+            "Safari on an iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/130.0.0.0 Safari/537.36",
+            "Chrome on Windows",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/156.0.0.0 Safari/537.36",
+            "Chrome on Linux",
+        ),
+        ("not a browser at all", "Not known"),
+        ("", "Not known"),
+        (None, "Not known"),
+    ],
+)
+def test_a_device_is_named_as_people_would_say_it(user_agent: str | None, said: str) -> None:
+    from portal.formatting import device_name
+
+    assert device_name(user_agent) == said

@@ -1,4 +1,4 @@
-"""Template filters for time and money, so every page shows them the same way."""
+"""Template filters for time, money and devices, so every page shows them the same way."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ def hours(minutes: int | None) -> str:
 @register.filter
 def money(value: Decimal | int | float | str | None) -> str:
     return formatting.money(value)
+
+
+@register.filter
+def device(user_agent: str | None) -> str:
+    return formatting.device_name(user_agent)

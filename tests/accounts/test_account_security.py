@@ -136,27 +136,39 @@ def test_it_asks_a_visitor_to_log_in(db):
     assert response["Location"].startswith(reverse("account_login"))
 
 
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1"
+)
+WINDOWS_CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0.0.0 Safari/537.36"
+)
+
+
 def test_the_sessions_page_lists_where_the_person_logged_in(partner):
-    client = Client(HTTP_USER_AGENT="Test browser on a phone")
+    client = Client(HTTP_USER_AGENT=IPHONE)
     login = client.post(reverse("account_login"), {"login": partner.email, "password": PASSWORD})
     assert login.status_code == 302
     html = client.get(reverse("usersessions_list")).content.decode()
     assert "Where you are logged in" in html
-    assert "Test browser on a phone" in html
+    # Named as people would say it, not as the browser's own long string.
+    assert "Safari on an iPhone" in html
+    assert "AppleWebKit" not in html
     assert "(this one)" in html
     assert "You are not logged in anywhere else." in html
 
 
 def test_a_new_partner_sees_the_session_made_by_accepting_the_invitation(db):
     invitation = InvitationFactory(email="new.partner@example.org")
-    client = Client(HTTP_USER_AGENT="Invited browser")
+    client = Client(HTTP_USER_AGENT=WINDOWS_CHROME)
     password = "Brambles-and-kettles-77"
     client.post(
         reverse("invitation_accept", args=[invitation_token(invitation)]),
         {"display_name": "Pat Partner", "password1": password, "password2": password},
     )
     html = client.get(reverse("usersessions_list")).content.decode()
-    assert "Invited browser" in html
+    assert "Chrome on Windows" in html
 
 
 @pytest.mark.parametrize(
