@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -242,9 +242,21 @@ def monthly_by_stage(
     *, study: Study, filters: HistoryFilters, stages: list[Stage]
 ) -> MonthlyByStage:
     """Minutes per month for each stage (one query), over the latest CHART_MONTHS months."""
+    return monthly_minutes(filters.apply(Contribution.objects.filter(study=study)), stages)
+
+
+def monthly_minutes(
+    contributions: QuerySet[Contribution],
+    stages: list[Stage],
+    *,
+    months_kept: int = CHART_MONTHS,
+    only_with_involvement: bool = False,
+    cell_class: str = "text-end",
+) -> MonthlyByStage:
+    """Minutes per month for each stage of these contributions (one query), over the latest
+    ``months_kept`` months; ``only_with_involvement`` leaves out stages with none."""
     sums = (
-        filters.apply(Contribution.objects.filter(study=study))
-        .order_by()
+        contributions.order_by()
         .annotate(month=TruncMonth("activity_date"))
         .values("month", "stage_id")
         .annotate(minutes=Sum("minutes"))
@@ -254,19 +266,22 @@ def monthly_by_stage(
         return MonthlyByStage(months=[], series=[StageSeries(s, []) for s in stages])
     present = sorted({month for month, _stage in found})
     months = list(_month_range(present[0], present[-1]))
-    truncated = len(months) > CHART_MONTHS
-    months = months[-CHART_MONTHS:]
+    truncated = len(months) > months_kept
+    months = months[-months_kept:]
     series = [
         StageSeries(stage, [found.get((month, stage.pk), 0) for month in months])
         for stage in stages
     ]
+    if only_with_involvement:
+        series = [s for s in series if s.total_minutes]
     # Each month's cells rendered at once (stages, then the total), as for the table above.
+    cell = format_html('<td class="{}">{{}}</td>', cell_class)
     rows = [
         (
             month,
             format_html_join(
                 "",
-                '<td class="text-end">{}</td>',
+                cell,
                 [(hours_text(s.minutes[i]),) for s in series]
                 + [(hours_text(sum(s.minutes[i] for s in series)),)],
             ),

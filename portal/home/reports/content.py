@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -25,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from documents.models import Comment, Outcome
 from engagement.involvement.charts import involvement_by_stage_chart
-from engagement.involvement.selectors import MonthlyByStage, StageSeries
+from engagement.involvement.selectors import MonthlyByStage, monthly_minutes
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -374,49 +371,15 @@ def _standards(contributions: QuerySet[Contribution]) -> tuple[list[StandardImpa
     return list(lines.values()), untagged
 
 
-def _month_range(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        yield dt.date(year, month, 1)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
 def _monthly(contributions: QuerySet[Contribution], stages: list[Stage]) -> MonthlyByStage:
-    sums = (
-        contributions.annotate(month=TruncMonth("activity_date"))
-        .values("month", "stage_id")
-        .annotate(minutes=Sum("minutes"))
-    )
-    found = {(_as_date(row["month"]), row["stage_id"]): row["minutes"] or 0 for row in sums}
-    if not found:
-        return MonthlyByStage(months=[], series=[StageSeries(s, []) for s in stages])
-    present = sorted({month for month, _stage in found})
-    months = list(_month_range(present[0], present[-1]))
-    truncated = len(months) > CHART_MONTHS
-    months = months[-CHART_MONTHS:]
     # Only the stages with involvement: the report names the others in a sentence.
-    series = [
-        StageSeries(stage, [found.get((month, stage.pk), 0) for month in months])
-        for stage in stages
-    ]
-    series = [s for s in series if s.total_minutes]
-    rows = [
-        (
-            month,
-            format_html_join(
-                "",
-                '<td class="text-end number">{}</td>',
-                [(hours_text(s.minutes[i]),) for s in series]
-                + [(hours_text(sum(s.minutes[i] for s in series)),)],
-            ),
-        )
-        for i, month in enumerate(months)
-    ]
-    return MonthlyByStage(months=months, series=series, truncated=truncated, rows=rows)
+    return monthly_minutes(
+        contributions,
+        stages,
+        months_kept=CHART_MONTHS,
+        only_with_involvement=True,
+        cell_class="text-end number",
+    )
 
 
 def _chart(data: MonthlyByStage, stages: list[Stage]) -> Chart:
