@@ -36,7 +36,9 @@ RECEIPT_ACCEPT = ".pdf,.jpg,.jpeg,.png"
 DAY_MINUTES = 24 * 60
 
 
-class _DateInput(forms.DateInput):
+class DateInput(forms.DateInput):
+    """A date picker that shows and takes ISO dates, as browsers' pickers send them."""
+
     input_type = "date"
 
     def __init__(self, **kwargs: Any) -> None:
@@ -95,7 +97,7 @@ class ContributionForm(forms.Form):
     activity_date = forms.DateField(
         label=_("Date"),
         help_text=_("The day you did it."),
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={
             "required": _("Enter the date."),
             "invalid": REAL_DATE,
@@ -251,13 +253,13 @@ class InvolvementFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={"invalid": REAL_DATE},
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={"invalid": REAL_DATE},
     )
     study = forms.ModelChoiceField(
@@ -318,7 +320,7 @@ class PaidForm(forms.Form):
 
     paid_on = forms.DateField(
         label=_("Date paid"),
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={
             "required": _("Enter the date it was paid."),
             "invalid": REAL_DATE,
@@ -413,7 +415,7 @@ class RateForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = PaymentRate
         fields = ["kind", "amount", "effective_from"]
-        widgets = {"kind": forms.RadioSelect, "effective_from": _DateInput()}
+        widgets = {"kind": forms.RadioSelect, "effective_from": DateInput()}
         labels = {"kind": _("Which rate"), "amount": _("Amount (£)")}
         help_texts = {
             "amount": _("For the hourly rate, the amount for one hour."),
@@ -476,7 +478,7 @@ class ExportFormat:
 class ExportForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"),
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={
             "required": _("Enter the first day of the period."),
             "invalid": _("Enter a real date, for example 1/4/2026."),
@@ -484,7 +486,7 @@ class ExportForm(forms.Form):
     )
     date_to = forms.DateField(
         label=_("To"),
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={
             "required": _("Enter the last day of the period."),
             "invalid": _("Enter a real date, for example 31/3/2027."),

@@ -10,21 +10,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagement.involvement.forms import DateInput
 from engagement.models import Study
 from portal.formatting import REAL_DATE
-
-
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class LogForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={
             "required": _("Enter the first day the log should cover."),
             "invalid": REAL_DATE,
@@ -32,7 +26,7 @@ class LogForm(forms.Form):
     )
     end = forms.DateField(
         label=_("To"),
-        widget=_DateInput(),
+        widget=DateInput(),
         error_messages={
             "required": _("Enter the last day the log should cover."),
             "invalid": REAL_DATE,
