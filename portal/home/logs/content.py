@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -186,7 +186,7 @@ def holder_name(holder: User) -> str:
     return holder.display_name.strip() or _("A PPIE partner")
 
 
-def log_studies(holder: User, study_ids: tuple[int, ...]) -> QuerySet[Study]:
+def log_studies(study_ids: tuple[int, ...]) -> QuerySet[Study]:
     return Study.objects.filter(pk__in=study_ids).order_by("title", "id")
 
 
@@ -230,7 +230,7 @@ def _standard_labels(values: list[str]) -> list[str]:
 
 
 def log_content(scope: LogScope) -> LogContent:
-    studies = list(log_studies(scope.holder, scope.study_ids))
+    studies = list(log_studies(scope.study_ids))
     titles = {study.pk: study.title for study in studies}
     contributions = list(
         _contributions(scope)
@@ -418,20 +418,3 @@ def log_statement(content: LogContent) -> str:
             else "."
         )
     return text
-
-
-def comment_counts(content: LogContent) -> dict[str, int]:
-    """How many of the holder's comments ended in each outcome (and how many await one)."""
-    counts: dict[str, int] = defaultdict(int)
-    for line in content.comments:
-        counts[line.outcome] += 1
-    return dict(counts)
-
-
-def contribution_count(holder: User) -> int:
-    return (
-        Contribution.objects.filter(partner=holder, state__in=APPROVED).aggregate(n=Count("id"))[
-            "n"
-        ]
-        or 0
-    )

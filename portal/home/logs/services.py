@@ -57,7 +57,7 @@ def verify_url(code: str | None = None) -> str:
 
 def log_request(*, scope: LogScope, by: User) -> InvolvementLog:
     """Record the log that was asked for. Whether it is built now or later is the caller's."""
-    studies = list(log_studies(scope.holder, scope.study_ids))
+    studies = list(log_studies(scope.study_ids))
     return InvolvementLog.objects.create(
         code=code_new(),
         holder=scope.holder,
