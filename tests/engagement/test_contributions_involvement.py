@@ -183,7 +183,7 @@ def test_xlsx_download_opens_as_a_spreadsheet(team: StudyTeam) -> None:
     assert headers[0] == "Study"
     did = headers.index("What you did") + 1
     values = {sheet.cell(row=r, column=did).value for r in (2, 3)}
-    assert values == {"Read the leaflet", "'+1 formula attempt"}
+    assert values == {"Read the leaflet", "+1 formula attempt"}
     assert sheet.cell(row=2, column=1).value == team.study.title
     # Newest first: the second one recorded (30 minutes) is on the first row.
     assert sheet.cell(row=2, column=headers.index("Hours") + 1).value == 0.5
