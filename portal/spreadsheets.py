@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -89,6 +89,10 @@ class Total:
     label: str | Promise
     value: object
     kind: Kind = Kind.AUTO
+
+
+# Totals, or what gives them once the rows are written (so they can be counted on the way).
+Totals = Sequence[Total] | Callable[[], Sequence[Total]]
 
 
 def _column(column: Column | str | Promise) -> Column:
@@ -218,7 +222,7 @@ def xlsx_bytes(
     rows: Iterable[Sequence[Any]],
     *,
     title: str | Promise,
-    totals: Sequence[Total] = (),
+    totals: Totals = (),
 ) -> bytes:
     """A workbook with the rows on a sheet named ``title``, and the totals on "Totals"."""
     described = [_column(column) for column in columns]
@@ -231,13 +235,14 @@ def xlsx_bytes(
         data.sheet.append(
             [data.cell(value, c.kind) for value, c in zip(row, described, strict=True)]
         )
-    if totals:
+    lines = totals() if callable(totals) else totals
+    if lines:
         summary = _SheetWriter(book, _("Totals"))
         summary.header([Column(_("What"), Kind.TEXT), Column(_("Total"), Kind.AUTO)])
         summary.sheet.column_dimensions["A"].width = max(
-            [len(str(total.label)) + 2 for total in totals] + [20]
+            [len(str(total.label)) + 2 for total in lines] + [20]
         )
-        for total in totals:
+        for total in lines:
             summary.sheet.append(
                 [summary.cell(str(total.label), Kind.TEXT), summary.cell(total.value, total.kind)]
             )
@@ -253,14 +258,15 @@ def spreadsheet_response(
     file_format: str,
     filename: str,
     title: str | Promise = "Sheet1",
-    totals: Sequence[Total] = (),
+    totals: Totals = (),
 ) -> HttpResponse:
     """A download of the rows as CSV or XLSX, named ``filename`` plus the extension.
 
     ``headers`` are the columns: a ``Column`` says what kind of values it holds; a plain
     header takes each cell's kind from its value. ``title`` names the XLSX sheet, which
     should say what it holds. ``totals`` go on the XLSX's own "Totals" sheet and are left
-    out of the CSV, where they would be summed with the data.
+    out of the CSV, where they would be summed with the data; given as a function, it is
+    called once the rows are written.
     """
     kind = SheetFormat(file_format)
     if kind == SheetFormat.XLSX:

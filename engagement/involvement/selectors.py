@@ -1,5 +1,6 @@
 """Reads for involvement: history (a study's stage × partner table, a partner across
-studies), a person's own involvement, approvals, payments and the finance export.
+studies), a person's own involvement, approvals and payments. What the downloads hold is in
+``exports``.
 
 Everything here aggregates in SQL and returns at most one page of rows, so the number of
 queries and the rows read do not grow with the number of contributions.
@@ -18,10 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from engagement.involvement.wording import preference_label
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -33,8 +31,8 @@ from engagement.models import (
     Stage,
     Study,
 )
-from portal.accounts.models import PaymentPreference, User
-from portal.formatting import hours, hours_text, money_amount
+from portal.accounts.models import User
+from portal.formatting import hours, hours_text
 from portal.permissions import Role, team_roles
 
 # Drafts are the partner's own until they submit them; history shows the rest.
@@ -375,69 +373,6 @@ def partner_totals(
     return list(studies.values()), grand
 
 
-# --- exports ---------------------------------------------------------------------------------
-
-EXPORT_HEADERS = (
-    gettext_lazy("Date"),
-    gettext_lazy("Study"),
-    gettext_lazy("Stage"),
-    gettext_lazy("Partner"),
-    gettext_lazy("Activity"),
-    gettext_lazy("Minutes"),
-    gettext_lazy("Hours"),
-    gettext_lazy("State"),
-    gettext_lazy("Entered by proxy"),
-    gettext_lazy("What they did"),
-    gettext_lazy("What changed"),
-)
-
-
-def export_rows(queryset: QuerySet[Contribution]) -> Iterator[tuple[object, ...]]:
-    """The rows of an export, read in chunks with only the columns it needs."""
-    activity = dict(ActivityType.choices)
-    state = dict(ContributionState.choices)
-    values = queryset.order_by("-activity_date", "-id").values_list(
-        "activity_date",
-        "study__title",
-        "stage__name",
-        "partner__display_name",
-        "activity_type",
-        "minutes",
-        "state",
-        "entered_by_id",
-        "partner_id",
-        "what_they_did",
-        "what_changed",
-    )
-    for (
-        date,
-        study,
-        stage,
-        partner,
-        kind,
-        minutes,
-        current,
-        entered_by,
-        partner_id,
-        did,
-        changed,
-    ) in values.iterator(chunk_size=2000):
-        proxy = entered_by is not None and entered_by != partner_id
-        yield (
-            date.isoformat(),
-            study,
-            stage,
-            partner,
-            str(activity.get(kind, kind)),
-            minutes,
-            hours(minutes),
-            str(state.get(current, current)),
-            _("Yes") if proxy else _("No"),
-            did,
-            changed,
-        )
-
-
 # --- a person's own involvement --------------------------------------------------------------
 
 
@@ -646,94 +581,3 @@ def policy_rates(policy: PaymentPolicy) -> list[PaymentRate]:
         rate.used = rate.pk in used  # type: ignore[attr-defined]
         rate.future = rate.effective_from > today  # type: ignore[attr-defined]
     return rates
-
-
-# --- the finance export ----------------------------------------------------------------------
-
-FINANCE_HEADERS = [
-    "Partner",
-    "Email",
-    "Payment preference",
-    "Method",
-    "Stage",
-    "Activity",
-    "Date",
-    "Hours",
-    "Rate",
-    "Amount due (£)",
-    "State",
-    "Paid on",
-    "Payment reference",
-    "Expenses total (£)",
-    "Expenses paid on",
-    "Expenses reference",
-]
-
-
-def _method(preference: str) -> str:
-    if preference == PaymentPreference.DECLINE:
-        return "None (declined)"
-    if preference == PaymentPreference.VOUCHERS:
-        return "Vouchers"
-    return "Bank transfer"
-
-
-def finance_rows(
-    study: Study, start: dt.date, end: dt.date, basis: str = "activity"
-) -> list[list[Any]]:
-    """One row per approved or paid contribution in the period.
-
-    By activity date for a funder; by payment date (of the time or of the expenses) for
-    finance closing a month.
-    """
-    in_period = (
-        Q(paid_on__range=(start, end)) | Q(expenses_paid_on__range=(start, end))
-        if basis == "paid"
-        else Q(activity_date__range=(start, end))
-    )
-    contributions = (
-        with_expenses_total(
-            Contribution.objects.filter(
-                in_period,
-                study=study,
-                state__in=[ContributionState.APPROVED, ContributionState.PAID],
-            )
-        )
-        .select_related("rate")
-        .order_by("activity_date", "id")
-    )
-    return [
-        [
-            c.partner.display_name,
-            c.partner.email,
-            preference_label(c.payment_preference),
-            _method(c.payment_preference),
-            c.stage.name,
-            c.get_activity_type_display(),
-            c.activity_date,
-            hours(c.minutes),
-            str(c.rate) if c.rate else "",
-            money_amount(c.payment_due),
-            c.get_state_display(),
-            c.paid_on,
-            c.payment_reference,
-            money_amount(c.expenses_total),  # type: ignore[attr-defined]
-            c.expenses_paid_on,
-            c.expenses_reference,
-        ]
-        for c in contributions
-    ]
-
-
-def finance_totals_row(rows: list[list[Any]]) -> list[Any]:
-    """The last row: how many contributions, and the hours, pay and expenses in all."""
-
-    def total(index: int) -> Decimal:
-        return sum((row[index] for row in rows), Decimal("0.00"))
-
-    row: list[Any] = [""] * len(FINANCE_HEADERS)
-    row[0] = f"Total ({len(rows)} contributions)"
-    row[7] = total(7)
-    row[9] = total(9)
-    row[13] = total(13)
-    return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from engagement.models import Contribution
+from engagement.models import Contribution, ImpactStandard
 from portal.accounts.models import PaymentPreference, User
 
 
@@ -14,6 +14,11 @@ def preference_label(value: str) -> str:
     if value in PaymentPreference.values:
         return str(PaymentPreference(value).label)
     return _("Not recorded")
+
+
+def standard_labels(values: list[str]) -> list[str]:
+    """The UK Standards for Public Involvement a contribution is tagged with, by name."""
+    return [str(ImpactStandard(value).label) for value in values if value in ImpactStandard.values]
 
 
 def describe(contribution: Contribution) -> str:

@@ -23,6 +23,7 @@ from tests.conftest import StudyTeam, client_for
 from tests.engagement.contributions_data import recorded
 from tests.engagement.pages import page_text, shows
 from tests.factories import MembershipFactory
+from tests.sheets import DATE, MONEY, Download
 
 URL = reverse("my_involvement")
 
@@ -180,13 +181,48 @@ def test_xlsx_download_opens_as_a_spreadsheet(team: StudyTeam) -> None:
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     headers = [cell.value for cell in sheet[1]]
-    assert headers[0] == "Study"
+    assert headers[:2] == ["Date", "Study"]
     did = headers.index("What you did") + 1
-    values = {sheet.cell(row=r, column=did).value for r in (2, 3)}
-    assert values == {"Read the leaflet", "+1 formula attempt"}
-    assert sheet.cell(row=2, column=1).value == team.study.title
-    # Newest first: the second one recorded (30 minutes) is on the first row.
-    assert sheet.cell(row=2, column=headers.index("Hours") + 1).value == 0.5
+    # Kept as typed, as text: the workbook never runs it.
+    assert [sheet.cell(row=r, column=did).value for r in (2, 3)] == [
+        "Read the leaflet",
+        "+1 formula attempt",
+    ]
+    assert sheet.cell(row=2, column=2).value == team.study.title
+    assert sheet.cell(row=3, column=headers.index("Hours") + 1).value == 0.5
+
+
+def test_both_downloads_hold_the_same_typed_values_in_date_order(team: StudyTeam) -> None:
+    older = recorded(team, activity_date=dt.date(2025, 12, 20), minutes=50, submit=True)
+    contribution_approve(contribution=older, by=team.coordinator)
+    paid = recorded(team, activity_date=dt.date(2025, 12, 1), minutes=90, submit=True)
+    contribution_approve(contribution=paid, by=team.coordinator)
+    Contribution.objects.filter(pk=paid.pk).update(state="paid", paid_on=dt.date(2026, 1, 9))
+    recorded(team, activity_date=dt.date(2026, 2, 1), minutes=20, what_they_did="=cmd|calc")
+    client = client_for(team.partner)
+    sheets = Download.of(lambda kind: client.get(URL, {"download": kind}))
+    sheets.check()
+    assert sheets.book.sheetnames == ["Your involvement", "Totals"]
+    rows = sheets.xlsx_records()
+    assert [row["Date"] for row in rows] == [
+        dt.datetime(2025, 12, 1),
+        dt.datetime(2025, 12, 20),
+        dt.datetime(2026, 2, 1),
+    ]
+    assert [row["Minutes"] for row in rows] == [90, 50, 20]
+    assert [row["Payment due (£)"] for row in rows] == [37.5, pytest.approx(22.92), None]
+    assert rows[0]["Paid on"] == dt.datetime(2026, 1, 9)
+    assert rows[2]["What you did"] == "=cmd|calc"
+    assert sheets.formats("Payment due (£)") == {MONEY}
+    assert sheets.formats("Paid on") == sheets.formats("Date") == {DATE}
+    frame = sheets.frame()
+    assert frame["Minutes"].sum() == 160
+    assert round(frame["Payment due (£)"].sum(), 2) == 60.42
+    totals = sheets.totals()
+    assert (totals["Contributions"], totals["Minutes"], totals["Hours"]) == (3, 160, 2.67)
+    assert totals["Payment due, not paid yet (£)"] == pytest.approx(22.92)
+    assert totals["Paid (£)"] == 37.5
+    assert sheets.csv_records()[2]["What you did"] == "'=cmd|calc"
 
 
 def test_the_main_navigation_links_to_your_involvement(team: StudyTeam) -> None:

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 
-import openpyxl
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -16,6 +15,7 @@ from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.engagement.history_data import contribution, section, stages_of, table_rows
 from tests.factories import MembershipFactory
+from tests.sheets import DATE, Download
 
 
 def url(team: StudyTeam, user_id: int | None = None) -> str:
@@ -109,14 +109,27 @@ def test_it_filters_by_study_date_activity_and_state(team: StudyTeam) -> None:
     assert refused.context["grand"].count == 3
 
 
-def test_the_xlsx_export_lists_the_partners_contributions(team: StudyTeam) -> None:
+def test_the_exports_list_the_partners_contributions_by_date(team: StudyTeam) -> None:
     partner_in_three_studies(team)
-    response = client_for(team.coordinator).get(url(team) + "?export=xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 4
-    assert {row[3] for row in rows[1:]} == {team.partner.display_name}
-    assert sorted(row[5] for row in rows[1:]) == [30, 60, 120]
+    client = client_for(team.coordinator)
+    sheets = Download.of(lambda kind: client.get(url(team), {"export": kind}))
+    sheets.check()
+    assert sheets.book.sheetnames == ["Involvement across studies", "Totals"]
+    rows = sheets.xlsx_records()
+    assert {row["Partner"] for row in rows} == {team.partner.display_name}
+    assert [(row["Date"], row["Study"], row["Minutes"]) for row in rows] == [
+        (dt.datetime(2024, 11, 5), "Second study", 120),
+        (dt.datetime(2025, 3, 10), team.study.title, 60),
+        (dt.datetime(2025, 3, 10), team.study.title, 30),
+    ]
+    assert sheets.formats("Date") == {DATE}
+    assert sheets.frame()["Hours"].sum() == 3.5
+    assert sheets.totals() == {"Contributions": 3, "Minutes": 210, "Hours": 3.5}
+    assert [row["Date"] for row in sheets.csv_records()] == [
+        "2024-11-05",
+        "2025-03-10",
+        "2025-03-10",
+    ]
 
 
 def test_a_former_partner_of_the_study_can_be_looked_up(team: StudyTeam) -> None:

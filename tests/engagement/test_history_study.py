@@ -24,6 +24,7 @@ from tests.engagement.history_data import (
     table_rows,
 )
 from tests.factories import MembershipFactory, UserFactory
+from tests.sheets import DATE, Download
 
 
 def url(team: StudyTeam, **params: str) -> str:
@@ -289,15 +290,28 @@ def test_the_csv_export_holds_the_filtered_contributions(team: StudyTeam, known)
     assert all(row[1] == team.study.title for row in rows[1:])
 
 
-def test_the_xlsx_export_holds_the_same_rows(team: StudyTeam, known) -> None:
-    response = get(team, export="xlsx")
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Date"
-    assert len(rows) == 5  # the header and four contributions; no draft
-    assert sorted(row[5] for row in rows[1:]) == [20, 30, 60, 90]
-    assert sorted(row[6] for row in rows[1:]) == [0.33, 0.5, 1.0, 1.5]
+def test_the_xlsx_export_holds_the_same_rows_typed_by_date(team: StudyTeam, known) -> None:
+    sheets = Download.of(lambda kind: get(team, export=kind))
+    sheets.check()
+    assert sheets.xlsx_response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert sheets.book.sheetnames == ["Involvement in the study", "Totals"]
+    rows = sheets.xlsx_records()
+    assert len(rows) == 4  # four contributions; no draft, nothing from another study
+    assert [row["Date"] for row in rows] == [
+        dt.datetime(2025, 3, 10),
+        dt.datetime(2025, 3, 10),
+        dt.datetime(2025, 4, 2),
+        dt.datetime(2025, 4, 20),
+    ]
+    assert [row["Minutes"] for row in rows] == [90, 60, 30, 20]
+    assert [row["Hours"] for row in rows] == [1.5, 1, 0.5, 0.33]
+    assert sheets.formats("Date") == {DATE}
+    assert sheets.formats("Minutes") == {"0"}
+    frame = sheets.frame()
+    assert str(frame["Date"].dtype).startswith("datetime64")
+    assert frame["Minutes"].sum() == 200
+    assert sheets.totals() == {"Contributions": 4, "Minutes": 200, "Hours": 3.33}
+    assert sheets.csv_frame()["Minutes"].sum() == 200
 
 
 def test_the_exports_do_not_let_a_cell_run_as_a_formula(team: StudyTeam) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 from typing import Any
 
-import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +13,6 @@ from django.utils import timezone
 from engagement.involvement.selectors import policy_for
 from engagement.involvement.services.contributions import (
     contribution_approve,
-    contribution_mark_paid,
     expenses_mark_paid,
 )
 from engagement.models import Contribution, ContributionState, PaymentRate
@@ -24,7 +20,6 @@ from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.engagement.contributions_data import AFTER_RISE, BEFORE_RISE, prefer, record
 from tests.engagement.pages import messages_of, page_text, shows
-from tests.factories import MembershipFactory
 
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
@@ -147,6 +142,15 @@ def test_expenses_wait_for_approval(team: StudyTeam) -> None:
     )
     contribution.refresh_from_db()
     assert contribution.expenses_paid_on is None
+
+
+def test_the_service_reimburses_expenses_only_once(team: StudyTeam) -> None:
+    contribution = approved(team, expense="3.00")
+    expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="A")
+    with pytest.raises(RuleBroken, match="already been reimbursed"):
+        expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="B")
+    contribution.refresh_from_db()
+    assert contribution.expenses_reference == "A"
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -274,145 +278,3 @@ def test_a_used_rate_cannot_be_removed(team: StudyTeam) -> None:
     response = client.post(url("payment_rate_remove", team, contribution.rate_id), follow=True)
     assert any("cannot be removed" in m for m in messages_of(response))
     assert PaymentRate.objects.filter(pk=contribution.rate_id).exists()
-
-
-# --- the finance export -------------------------------------------------------------------
-
-
-def export(team: StudyTeam, **params: str) -> Any:
-    return client_for(team.coordinator).get(url("payment_export", team), params)
-
-
-def csv_rows(response: Any) -> list[list[str]]:
-    text = response.content.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
-
-
-@pytest.fixture
-def paid_and_due(team: StudyTeam) -> tuple[Contribution, Contribution]:
-    paid = approved(team, on=BEFORE_RISE, minutes=90, expense="4.20")
-    Contribution.objects.filter(pk=paid.pk).update(
-        state=ContributionState.PAID, paid_on=YESTERDAY, payment_reference="BACS 1"
-    )
-    prefer(team.partner, "vouchers")
-    due = approved(team, on=AFTER_RISE, minutes=180)
-    record(team, on=AFTER_RISE, what="Waiting, not exported")
-    return paid, due
-
-
-def test_the_csv_export_has_a_row_per_contribution_and_totals(
-    team: StudyTeam, paid_and_due: Any
-) -> None:
-    response = export(team, date_from="2025-11-01", date_to="2025-12-31", file_format="csv")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    assert (
-        response["Content-Disposition"]
-        == f'attachment; filename="payments-study-{team.study.pk}-2025-11-01-to-2025-12-31.csv"'
-    )
-    header, first, second, total = csv_rows(response)
-    assert header[:4] == ["Partner", "Email", "Payment preference", "Method"]
-    assert first[0] == team.partner.display_name
-    assert first[1] == team.partner.email
-    assert first[6] == "2025-12-01"
-    assert first[7] == "1.5"  # hours are shown one way everywhere: at most two places
-    assert first[9] == "37.50"
-    assert first[11] == YESTERDAY.isoformat()
-    assert first[12] == "BACS 1"
-    assert first[13] == "4.20"
-    assert second[2] == "Accept payment as vouchers"
-    assert second[3] == "Vouchers"
-    assert second[8] == "Half day £82.50 from 2025-12-16"
-    assert second[9] == "82.50"
-    assert total[0] == "Total (2 contributions)"
-    assert (total[7], total[9], total[13]) == ("4.50", "120.00", "4.20")
-
-
-def test_the_export_keeps_to_the_period(team: StudyTeam, paid_and_due: Any) -> None:
-    response = export(team, date_from="2025-12-16", date_to="2025-12-31", file_format="csv")
-    rows = csv_rows(response)
-    assert len(rows) == 3
-    assert rows[1][6] == "2025-12-20"
-    assert rows[2][0] == "Total (1 contributions)"
-
-
-def test_the_xlsx_export_opens_in_a_spreadsheet(team: StudyTeam, paid_and_due: Any) -> None:
-    response = export(team, date_from="2025-11-01", date_to="2025-12-31", file_format="xlsx")
-    assert response.status_code == 200
-    assert response["Content-Disposition"].endswith('-2025-11-01-to-2025-12-31.xlsx"')
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Partner"
-    assert len(rows) == 4
-    assert rows[1][0] == team.partner.display_name
-    assert float(rows[1][9]) == 37.5
-    assert rows[3][0] == "Total (2 contributions)"
-    assert float(rows[3][9]) == 120.0
-
-
-def test_the_export_defuses_spreadsheet_formulas(team: StudyTeam) -> None:
-    team.partner.display_name = '=HYPERLINK("http://evil")'
-    team.partner.save()
-    approved(team)
-    response = export(team, date_from="2025-11-01", date_to="2025-12-31", file_format="csv")
-    assert csv_rows(response)[1][0] == '\'=HYPERLINK("http://evil")'
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        (
-            {"date_from": "2025-12-31", "date_to": "2025-11-01", "file_format": "csv"},
-            "The end of the period must be on or after its start.",
-        ),
-        (
-            {"date_from": "2025-02-30", "date_to": "2025-11-01", "file_format": "csv"},
-            "Enter a real date",
-        ),
-        (
-            {"date_from": "2025-01-01", "date_to": "2025-11-01", "file_format": "pdf"},
-            "valid choice",
-        ),
-    ],
-)
-def test_a_bad_period_or_format_shows_the_form_with_errors(
-    team: StudyTeam, params: dict[str, str], message: str
-) -> None:
-    response = export(team, **params)
-    assert response.status_code == 200
-    assert b"error-summary" in response.content
-    assert message in page_text(response)
-
-
-def test_the_export_form_is_for_coordinators_only(team: StudyTeam) -> None:
-    MembershipFactory(study=team.other_study, user=team.coordinator)
-    for who in (team.partner, team.researcher):
-        assert client_for(who).get(url("payment_export", team)).status_code == 403
-
-
-def test_the_service_reimburses_expenses_only_once(team: StudyTeam) -> None:
-    contribution = approved(team, expense="3.00")
-    expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="A")
-    with pytest.raises(RuleBroken, match="already been reimbursed"):
-        expenses_mark_paid(contribution=contribution, paid_on=YESTERDAY, reference="B")
-    contribution.refresh_from_db()
-    assert contribution.expenses_reference == "A"
-
-
-def test_the_finance_export_can_take_the_period_by_payment_date(team: StudyTeam) -> None:
-    contribution = approved(team, on=AFTER_RISE)
-    contribution_mark_paid(
-        contribution=contribution, paid_on=timezone.localdate(), reference="BACS 7"
-    )
-    today = timezone.localdate().isoformat()
-    client = client_for(team.coordinator)
-    by_paid = client.get(
-        url("payment_export", team),
-        {"date_from": today, "date_to": today, "basis": "paid", "file_format": "csv"},
-    )
-    by_activity = client.get(
-        url("payment_export", team),
-        {"date_from": today, "date_to": today, "basis": "activity", "file_format": "csv"},
-    )
-    assert "BACS 7" in by_paid.content.decode("utf-8-sig")
-    assert "BACS 7" not in by_activity.content.decode("utf-8-sig")

@@ -29,6 +29,7 @@ from engagement.access import (
     sees_money,
     study_view,
 )
+from engagement.involvement.exports import own_export
 from engagement.involvement.forms import (
     ContributionForm,
     ExpenseForm,
@@ -55,10 +56,10 @@ from engagement.involvement.services.contributions import (
     receipt_check,
     who_may_decide,
 )
-from engagement.involvement.wording import who_approves
-from engagement.models import ActivityType, Contribution, ContributionState, ImpactStandard
+from engagement.involvement.wording import standard_labels, who_approves
+from engagement.models import ActivityType, Contribution, ContributionState
 from portal.accounts.models import User
-from portal.formatting import duration, hours, money_amount
+from portal.formatting import duration
 from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
 from portal.rules import RuleBroken
@@ -89,64 +90,18 @@ def _context(access: StudyAccess, contribution: Contribution, **extra: Any) -> d
     return {"study": access.study, "access": access, "contribution": contribution, **extra}
 
 
-def _standards_display(values: list[str]) -> list[str]:
-    return [str(ImpactStandard(value).label) for value in values if value in ImpactStandard.values]
-
-
 # --- your involvement --------------------------------------------------------------------
 
 
-def _proxy_text(contribution: Contribution) -> str:
-    if not contribution.by_proxy or contribution.entered_by is None:
-        return ""
-    return _("Entered by %(by)s on behalf of %(partner)s") % {
-        "by": contribution.entered_by.display_name or contribution.entered_by,
-        "partner": contribution.partner.display_name or contribution.partner,
-    }
-
-
-OWN_EXPORT_HEADERS = [
-    gettext_lazy("Study"),
-    gettext_lazy("Stage"),
-    gettext_lazy("Date"),
-    gettext_lazy("Activity"),
-    gettext_lazy("Hours"),
-    gettext_lazy("What you did"),
-    gettext_lazy("What you hoped to influence"),
-    gettext_lazy("What changed"),
-    gettext_lazy("UK Standards for Public Involvement"),
-    gettext_lazy("State"),
-    gettext_lazy("Payment due (£)"),
-    gettext_lazy("Paid on"),
-    gettext_lazy("Entered by proxy"),
-]
-
-
 def _export(queryset: QuerySet[Contribution], kind: str) -> HttpResponse:
-    rows = (
-        [
-            contribution.study.title,
-            contribution.stage.name,
-            contribution.activity_date,
-            contribution.get_activity_type_display(),
-            hours(contribution.minutes),
-            contribution.what_they_did,
-            contribution.hoped_to_influence,
-            contribution.what_changed,
-            "; ".join(_standards_display(contribution.impact_standards)),
-            contribution.get_state_display(),
-            money_amount(contribution.payment_due) if contribution.payment_due is not None else "",
-            contribution.paid_on or "",
-            _proxy_text(contribution),
-        ]
-        for contribution in queryset.iterator(chunk_size=2000)
-    )
+    export = own_export(queryset)
     return spreadsheet_response(
-        headers=OWN_EXPORT_HEADERS,
-        rows=rows,
+        headers=export.columns,
+        rows=export.rows,
         file_format=kind,
         filename=f"your-involvement-{timezone.localdate().isoformat()}",
-        title=_("Your involvement"),
+        title=export.title,
+        totals=export.totals,
     )
 
 
@@ -300,7 +255,7 @@ def contribution_detail(
             contribution,
             expenses=expenses,
             expenses_total=sum((line.amount for line in expenses), Decimal("0.00")),
-            standards=_standards_display(contribution.impact_standards),
+            standards=standard_labels(contribution.impact_standards),
             duration=duration(contribution.minutes),
             may_change=may_change(access, contribution),
             may_submit=may_record

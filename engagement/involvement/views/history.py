@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -17,10 +16,9 @@ from django.views.decorators.http import require_GET
 
 from engagement.access import StudyAccess, partner_in, study_view
 from engagement.involvement.charts import involvement_by_stage_chart
+from engagement.involvement.exports import history_export
 from engagement.involvement.forms import HistoryFilterForm
 from engagement.involvement.selectors import (
-    EXPORT_HEADERS,
-    export_rows,
     monthly_by_stage,
     partner_contributions,
     partner_study_choices,
@@ -59,13 +57,17 @@ def _paginate(request: HttpRequest, queryset: QuerySet[Contribution]) -> Page[Co
     return page
 
 
-def _export(rows: Iterable[tuple[object, ...]], kind: str, name: str) -> HttpResponse:
+def _export(
+    contributions: QuerySet[Contribution], kind: str, name: str, *, title: str
+) -> HttpResponse:
+    export = history_export(contributions, title=title)
     return spreadsheet_response(
-        headers=EXPORT_HEADERS,
-        rows=rows,
+        headers=export.columns,
+        rows=export.rows,
         file_format=kind,
         filename=f"{name}-{timezone.localdate().isoformat()}",
-        title=_("Involvement"),
+        title=export.title,
+        totals=export.totals,
     )
 
 
@@ -84,7 +86,8 @@ def study_involvement(request: HttpRequest, access: StudyAccess) -> HttpResponse
     contributions = study_contributions(study=study, filters=filters)
     kind = _export_kind(request)
     if kind:
-        return _export(export_rows(contributions), kind, f"involvement-{slugify(study.title)}")
+        name = f"involvement-{slugify(study.title)}"
+        return _export(contributions, kind, name, title=_("Involvement in the study"))
     table = stage_partner_table(study=study, filters=filters)
     chart_data = monthly_by_stage(study=study, filters=filters, stages=stages)
     chart = involvement_by_stage_chart(
@@ -138,7 +141,7 @@ def partner_involvement(
     kind = _export_kind(request)
     if kind:
         name = f"involvement-{slugify(partner.display_name) or partner.pk}"
-        return _export(export_rows(contributions), kind, name)
+        return _export(contributions, kind, name, title=_("Involvement across studies"))
     totals, grand = partner_totals(partner_id=partner.pk, study_ids=study_ids, filters=filters)
     query = _query_without(request)
     return render(

@@ -24,12 +24,10 @@ from engagement.access import (
     study_view,
 )
 from engagement.involvement.audit import policy_events
+from engagement.involvement.exports import FinanceBasis, finance_export
 from engagement.involvement.forms import ExportForm, PaidForm, PolicyForm, RateForm
 from engagement.involvement.selectors import (
-    FINANCE_HEADERS,
     contributions_chosen,
-    finance_rows,
-    finance_totals_row,
     payments_due,
     payments_made,
     policy_for,
@@ -341,13 +339,18 @@ def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        rows = finance_rows(access.study, start, end, form.cleaned_data.get("basis") or "activity")
-        rows.append(finance_totals_row(rows))
+        export = finance_export(
+            study=access.study,
+            start=start,
+            end=end,
+            basis=form.cleaned_data.get("basis") or FinanceBasis.ACTIVITY,
+        )
         return spreadsheet_response(
-            headers=FINANCE_HEADERS,
-            rows=rows,
+            headers=export.columns,
+            rows=export.rows,
             file_format=form.cleaned_data["file_format"],
             filename=f"payments-study-{access.study.pk}-{start.isoformat()}-to-{end.isoformat()}",
-            title="Payments",
+            title=export.title,
+            totals=export.totals,
         )
     return render(request, "engagement/payments/export.html", {"study": access.study, "form": form})
