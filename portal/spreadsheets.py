@@ -33,8 +33,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from portal.formatting import money_amount
 
 # Text starting with one of these is taken for a formula by Excel, LibreOffice or Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,6 +65,7 @@ class Kind(StrEnum):
     MONEY = "money"
     HOURS = "hours"
     WHOLE = "whole"  # minutes, counts, version numbers
+    NUMBER = "number"  # any other number, shown as the spreadsheet's General format
 
 
 XLSX_FORMATS = {
@@ -120,7 +123,7 @@ def _kind_of(value: object) -> Kind:
     if isinstance(value, int):
         return Kind.WHOLE
     if isinstance(value, float | Decimal):
-        return Kind.HOURS
+        return Kind.NUMBER
     return Kind.TEXT
 
 
@@ -141,11 +144,11 @@ def _plain(value: object, kind: Kind) -> tuple[object, Kind]:
         return _local(value), kind
     if kind == Kind.DATE and isinstance(value, dt.datetime):
         return _local(value).date(), kind
-    if kind == Kind.DATE and isinstance(value, dt.date):
-        return value, kind
+    if kind in {Kind.DATE, Kind.DATETIME} and isinstance(value, dt.date):
+        return value, Kind.DATE
     if kind == Kind.MONEY and isinstance(value, int | float | Decimal):
-        return Decimal(str(value)).quantize(Decimal("0.01")), kind
-    if kind in {Kind.HOURS, Kind.WHOLE} and isinstance(value, int | float | Decimal):
+        return money_amount(value), kind
+    if kind in {Kind.HOURS, Kind.WHOLE, Kind.NUMBER} and isinstance(value, int | float | Decimal):
         return value, kind
     # Text, or a value that does not fit its column: shown as text, never lost.
     return str(value), Kind.TEXT
@@ -186,7 +189,6 @@ class _SheetWriter:
     def __init__(self, book: Workbook, title: str | Promise) -> None:
         self.sheet = book.create_sheet(sheet_name(title))
         self.bold = Font(bold=True)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
 
     def header(self, columns: Sequence[Column]) -> None:
         for index, column in enumerate(columns, start=1):

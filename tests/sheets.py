@@ -104,10 +104,24 @@ class Download:
         for number, (xlsx_row, csv_row) in enumerate(zip(self.xlsx, self.csv, strict=True)):
             for header, stored, written in zip(self.xlsx[0], xlsx_row, csv_row, strict=True):
                 assert same_value(stored, written), (number, header, stored, written)
+        self.check_pandas()
         for sheet in self.book.worksheets:
             assert sheet.freeze_panes == "A2", sheet.title
             assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
         assert "Tablib" not in " ".join(self.book.sheetnames)
+
+    def check_pandas(self) -> None:
+        """pandas reads the data sheet with the same rows, numbers as numbers, dates as dates,
+        and a column's sum is the sum of its cells."""
+        frame = self.frame()
+        assert len(frame) == len(self.xlsx) - 1
+        for header in self.xlsx[0]:
+            cells = [value for value in self.column(header) if value is not None]
+            if cells and all(isinstance(v, int | float) for v in cells):
+                assert frame[header].dtype.kind in "if", header
+                assert abs(frame[header].sum() - sum(cells)) < 1e-6, header
+            elif cells and all(isinstance(v, dt.datetime) for v in cells):
+                assert str(frame[header].dtype).startswith("datetime64"), header
 
 
 def same_value(stored: Any, written: str) -> bool:

@@ -179,6 +179,30 @@ def test_an_xlsx_never_holds_a_formula_and_keeps_every_hostile_text() -> None:
     assert list(frame["Reference"]) == HOSTILE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  spaces either side  ",
+        "line one\nline two",
+        "a\ttab inside",
+        "Zoë 🙂 ‘quotes’ “and” – dashes\u00a0",
+        "'starts with an apostrophe",
+        '"quoted", with a comma',
+        "0012",  # text that looks like a number stays text
+        "1/2",
+        "TRUE",
+    ],
+)
+def test_every_text_comes_back_as_it_was_in_both_files(text: str) -> None:
+    rows = [[text, None, None, None, None, None, None]]
+    sheet = openpyxl.load_workbook(io.BytesIO(download("xlsx", rows).content)).active
+    assert sheet["A2"].value == text
+    assert sheet["A2"].data_type == "s"
+    assert read_csv(download("csv", rows))[1][0] == text
+    frame = pd.read_excel(io.BytesIO(download("xlsx", rows).content), dtype=str)
+    assert frame.loc[0, "Name"] == text
+
+
 def test_an_xlsx_puts_totals_on_their_own_sheet() -> None:
     content = download("xlsx", totals=TOTALS).content
     book = openpyxl.load_workbook(io.BytesIO(content))
@@ -214,8 +238,8 @@ def test_an_xlsx_drops_characters_a_workbook_cannot_hold_and_keeps_the_rest() ->
 def test_a_plain_header_takes_each_cells_kind_from_its_value() -> None:
     moment = timezone.make_aware(dt.datetime(2026, 1, 5, 9, 30))
     response = spreadsheet_response(
-        headers=["Version", "Date", "When", "Flag", "Note"],
-        rows=[[3, dt.date(2026, 1, 5), moment, True, "@note"]],
+        headers=["Version", "Date", "When", "Flag", "Note", "Score"],
+        rows=[[3, dt.date(2026, 1, 5), moment, True, "@note", Decimal("2.125")]],
         file_format="xlsx",
         filename="x",
         title="Comments",
@@ -227,8 +251,10 @@ def test_a_plain_header_takes_each_cells_kind_from_its_value() -> None:
         dt.datetime(2026, 1, 5, 9, 30),
         "Yes",
         "@note",
+        2.125,
     ]
     assert row[2].number_format == "yyyy-mm-dd hh:mm"
+    assert row[5].number_format == "General"
 
 
 @pytest.mark.parametrize(
