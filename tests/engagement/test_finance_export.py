@@ -287,6 +287,14 @@ def test_text_keeps_what_was_typed_in_the_xlsx_and_cannot_run_in_the_csv(
     assert written["Payment reference"] == "'+44 115 496 0000"
 
 
+def test_a_period_with_nothing_in_it_gives_the_columns_and_zero_totals(team: StudyTeam) -> None:
+    sheets = download(team, basis="paid", **JANUARY)
+    assert sheets.csv == [[str(column) for column in sheets.xlsx[0]]]
+    assert len(sheets.xlsx) == 1
+    totals = sheets.totals()
+    assert (totals["Contributions"], totals["Minutes"], totals["Paid in all (£)"]) == (0, 0, 0)
+
+
 # --- the form -------------------------------------------------------------------------------
 
 
