@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +27,7 @@ from engagement.models import (
 )
 from portal.accounts.models import PaymentPreference
 from portal.formatting import hours
-from portal.spreadsheets import Column, Kind, Total, Totals
+from portal.spreadsheets import Column, Kind, Total, Totals, spreadsheet_response
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,17 @@ class Export:
     columns: Sequence[Column]
     rows: Iterable[Sequence[object]]
     totals: Totals
+
+    def download(self, *, file_format: str, filename: str) -> HttpResponse:
+        """The export as a CSV or XLSX file named ``filename`` plus the extension."""
+        return spreadsheet_response(
+            headers=self.columns,
+            rows=self.rows,
+            file_format=file_format,
+            filename=filename,
+            title=self.title,
+            totals=self.totals,
+        )
 
 
 @dataclass

@@ -63,7 +63,6 @@ from portal.formatting import duration
 from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
 from portal.rules import RuleBroken
-from portal.spreadsheets import spreadsheet_response
 
 PER_PAGE = 50
 LOCKED_MESSAGE = gettext_lazy(
@@ -94,14 +93,8 @@ def _context(access: StudyAccess, contribution: Contribution, **extra: Any) -> d
 
 
 def _export(queryset: QuerySet[Contribution], kind: str) -> HttpResponse:
-    export = own_export(queryset)
-    return spreadsheet_response(
-        headers=export.columns,
-        rows=export.rows,
-        file_format=kind,
-        filename=f"your-involvement-{timezone.localdate().isoformat()}",
-        title=export.title,
-        totals=export.totals,
+    return own_export(queryset).download(
+        file_format=kind, filename=f"your-involvement-{timezone.localdate().isoformat()}"
     )
 
 

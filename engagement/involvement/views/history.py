@@ -32,7 +32,7 @@ from engagement.selectors import study_stages
 from portal.formatting import hours_text
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
-from portal.spreadsheets import SheetFormat, spreadsheet_response
+from portal.spreadsheets import SheetFormat
 
 PER_PAGE = 50
 
@@ -60,14 +60,8 @@ def _paginate(request: HttpRequest, queryset: QuerySet[Contribution]) -> Page[Co
 def _export(
     contributions: QuerySet[Contribution], kind: str, name: str, *, title: str
 ) -> HttpResponse:
-    export = history_export(contributions, title=title)
-    return spreadsheet_response(
-        headers=export.columns,
-        rows=export.rows,
-        file_format=kind,
-        filename=f"{name}-{timezone.localdate().isoformat()}",
-        title=export.title,
-        totals=export.totals,
+    return history_export(contributions, title=title).download(
+        file_format=kind, filename=f"{name}-{timezone.localdate().isoformat()}"
     )
 
 

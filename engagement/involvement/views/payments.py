@@ -49,7 +49,6 @@ from portal.formatting import duration
 from portal.http import KeptForm
 from portal.permissions import Action
 from portal.rules import RuleBroken
-from portal.spreadsheets import spreadsheet_response
 
 PAID_PER_PAGE = 50
 
@@ -345,12 +344,8 @@ def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
             end=end,
             basis=form.cleaned_data.get("basis") or FinanceBasis.ACTIVITY,
         )
-        return spreadsheet_response(
-            headers=export.columns,
-            rows=export.rows,
+        return export.download(
             file_format=form.cleaned_data["file_format"],
             filename=f"payments-study-{access.study.pk}-{start.isoformat()}-to-{end.isoformat()}",
-            title=export.title,
-            totals=export.totals,
         )
     return render(request, "engagement/payments/export.html", {"study": access.study, "form": form})
