@@ -27,6 +27,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import (  # noqa: E402
     setup_databases,
@@ -36,7 +37,7 @@ from django.test.utils import (  # noqa: E402
 )
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from timing import client_for, timed  # noqa: E402
+from timing import client_for, minimal_page, timed  # noqa: E402
 
 from documents import fragments  # noqa: E402
 
@@ -255,6 +256,7 @@ def main() -> int:
         # A first load renders every thread; later loads reuse threads that did not change.
         coordinator.get(url)
         fragments.clear()
+        cache.clear()
         started_cold = time.perf_counter()
         coordinator.get(url)
         cold_ms = (time.perf_counter() - started_cold) * 1000
@@ -266,17 +268,30 @@ def main() -> int:
             f"coordinator: {coordinator_ms:.1f} ms, {coordinator_q} queries, "
             f"{coordinator_size // 1024} KiB"
         )
-        baseline_ms, baseline_q, _size = timed(partner, reverse("dashboard"))
-        log(f"baseline (dashboard): {baseline_ms:.1f} ms, {baseline_q} queries")
+        baseline_ms, baseline_q, _size = minimal_page(partner)
+        log(f"minimal page: {baseline_ms:.1f} ms, {baseline_q} queries")
 
         document_ms = max(partner_ms, coordinator_ms)
         print(f"document_page_partner_ms: {partner_ms:.1f}")
         print(f"document_page_coordinator_ms: {coordinator_ms:.1f}")
+        print(f"document_page_partner_kib: {partner_size / 1024:.0f}")
+        print(f"document_page_coordinator_kib: {coordinator_size / 1024:.0f}")
         print(f"document_page_queries: {max(partner_q, coordinator_q)}")
         print(f"document_page_first_load_ms: {cold_ms:.1f}")
         print(f"document_page_ms: {document_ms:.1f}")
         print(f"baseline_page_ms: {baseline_ms:.1f}")
+        print(f"document_page_first_load_ratio: {cold_ms / baseline_ms:.2f}")
         print(f"document_page_ratio: {document_ms / baseline_ms:.2f}")
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(20):
+                partner.get(url)
+            profile.disable()
+            pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     finally:
         teardown_databases(old_config, verbosity=0)
         teardown_test_environment()

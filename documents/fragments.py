@@ -18,6 +18,8 @@ from django.utils import translation
 from documents.selectors import ThreadView
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
+# Where the page's one reply form goes, in the thread being answered; removed from the others.
+REPLY_PLACEHOLDER = "\x00reply\x00"
 _MAX_ENTRIES = 5000
 _entries: OrderedDict[str, str] = OrderedDict()
 _lock = threading.Lock()
@@ -48,6 +50,8 @@ def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[s
         _stamp(thread.edited_at),
         _stamp(thread.withdrawn_at),
         view.block_id,
+        view.block_preview,
+        view.marked,
         view.quote,
         view.from_earlier,
         view.unplaced,

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from documents.calendar import round_calendar, round_link, version_link
+from documents.links import thread_address
 from documents.models import (
     Assignment,
     AssignmentState,
@@ -369,7 +370,7 @@ def round_progress(review_round: ReviewRound) -> list[Assignment]:
 
 
 def _thread_link(thread: Comment) -> str:
-    return f"{version_link(thread.version)}#thread-{thread.pk}"
+    return thread_address(version_link(thread.version), thread.pk)
 
 
 def answer_notify(*, response: Response) -> None:

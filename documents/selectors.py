@@ -22,6 +22,7 @@ from documents.models import (
     VersionStatus,
     Visibility,
 )
+from documents.rendition import preview
 from engagement.access import StudyAccess
 from engagement.models import Study
 
@@ -75,6 +76,8 @@ class ThreadView:
     unplaced: bool = False
     confidence: float = 1.0
     order: tuple[int, int] = field(default=(0, 0))
+    block_preview: str = ""
+    marked: bool = False
     reply_draft: CommentDraft | None = None
     state_label: str = ""
     outcome_label: str = ""
@@ -110,8 +113,114 @@ def _visible(access: StudyAccess, only_own: bool) -> Q:
     return Q(visibility=Visibility.MEMBERS) | Q(author_id=user_id)
 
 
-def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
-    """The threads shown on a version, in document order, in a fixed number of queries."""
+@dataclass(frozen=True)
+class ThreadPlace:
+    """Where a thread sits on a version, read without loading the thread itself.
+
+    ``start``/``end`` count characters of the block's text, for a quoted passage that is
+    found there; a comment on a whole block or document has neither.
+    """
+
+    thread_id: int
+    block_id: str
+    unplaced: bool
+    withdrawn: bool
+    order: tuple[int, int]
+    start: int | None = None
+    end: int | None = None
+
+
+def version_thread_places(version: Version, access: StudyAccess) -> list[ThreadPlace]:
+    """Every thread this person may see on the version, in document order: two light queries.
+
+    Enough to count the comments on each block, mark their passages and page the list,
+    without loading bodies, authors, answers or replies.
+    """
+    visible = _visible(access, hidden_by_independent_review(version, access))
+    blocks = {block["id"]: (index, block["text"]) for index, block in enumerate(version.blocks, 1)}
+    places = [
+        _place(row["pk"], row["block_id"], row["selectors"], row["withdrawn_at"], blocks)
+        for row in Comment.objects.filter(visible, version=version, parent__isnull=True).values(
+            "pk", "block_id", "selectors", "withdrawn_at"
+        )
+    ]
+    for row in (
+        CommentPlacement.objects.filter(version=version)
+        .filter(_prefixed(visible, "comment__"))
+        .values("comment_id", "block_id", "selectors", "method", "comment__withdrawn_at")
+    ):
+        if row["method"] == "unplaced":
+            places.append(
+                ThreadPlace(
+                    thread_id=row["comment_id"],
+                    block_id="",
+                    unplaced=True,
+                    withdrawn=row["comment__withdrawn_at"] is not None,
+                    order=(10**6, row["comment_id"]),
+                )
+            )
+        else:
+            places.append(
+                _place(
+                    row["comment_id"],
+                    row["block_id"],
+                    row["selectors"],
+                    row["comment__withdrawn_at"],
+                    blocks,
+                )
+            )
+    places.sort(key=lambda place: place.order)
+    return places
+
+
+def _place(
+    thread_id: int,
+    block_id: str,
+    selectors: object,
+    withdrawn_at: object,
+    blocks: dict[str, tuple[int, str]],
+) -> ThreadPlace:
+    index, text = blocks.get(block_id, (0, ""))
+    start, end = _passage_in(text, selectors) if block_id in blocks else (None, None)
+    return ThreadPlace(
+        thread_id=thread_id,
+        block_id=block_id if block_id in blocks else "",
+        unplaced=False,
+        withdrawn=withdrawn_at is not None,
+        order=(index, thread_id),
+        start=start,
+        end=end,
+    )
+
+
+def _passage_in(text: str, selectors: object) -> tuple[int | None, int | None]:
+    """Where a stored quote stands in its block: the position if it still holds, else the
+    first place the quote is found, else nowhere."""
+    if not isinstance(selectors, list):
+        return None, None
+    exact, start, end = "", None, None
+    for selector in selectors:
+        if not isinstance(selector, dict):
+            continue
+        if selector.get("type") == "TextQuoteSelector":
+            exact = str(selector.get("exact") or "")
+        elif selector.get("type") == "TextPositionSelector":
+            start, end = selector.get("start"), selector.get("end")
+    if not exact:
+        return None, None
+    if isinstance(start, int) and isinstance(end, int) and text[start:end] == exact:
+        return start, end
+    found = text.find(exact)
+    return (found, found + len(exact)) if found >= 0 else (None, None)
+
+
+def version_threads(
+    version: Version, access: StudyAccess, only: list[int] | None = None
+) -> list[ThreadView]:
+    """The threads shown on a version, in document order, in a fixed number of queries.
+
+    ``only`` limits them to those ids (one page of the list).
+    """
     only_own = hidden_by_independent_review(version, access)
     visible = _visible(access, only_own)
     replies = Prefetch(
@@ -121,17 +230,20 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
         ),
         to_attr="reply_list",
     )
+    own_threads = Comment.objects.filter(visible, version=version, parent__isnull=True)
+    placed = CommentPlacement.objects.filter(version=version)
+    if only is not None:
+        own_threads = own_threads.filter(pk__in=only)
+        placed = placed.filter(comment_id__in=only)
     own = list(
-        Comment.objects.filter(visible, version=version, parent__isnull=True)
-        .select_related("author", "author__profile", "response", "response__changed_in")
+        own_threads.select_related("author", "author__profile", "response", "response__changed_in")
         .defer(*_light("response__changed_in"))
         .prefetch_related(replies)
     )
     for comment in own:
         comment.version = version  # already loaded; joining it again would copy it per row
     placements = list(
-        CommentPlacement.objects.filter(version=version)
-        .filter(_prefixed(visible, "comment__"))
+        placed.filter(_prefixed(visible, "comment__"))
         .select_related(
             "comment__author",
             "comment__response",
@@ -144,6 +256,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
         )
     )
     order = {block["id"]: index for index, block in enumerate(version.blocks, start=1)}
+    texts = {block["id"]: block["text"] for block in version.blocks}
     views = [
         ThreadView(
             thread=c,
@@ -152,6 +265,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
             replies=c.reply_list,
             response=_shown_response(c, access),
             order=(order.get(c.block_id, 0), c.pk),
+            block_preview=preview(texts.get(c.block_id, ""), 8),
         )
         for c in own
     ]
@@ -173,6 +287,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
                 unplaced=unplaced,
                 confidence=placement.confidence,
                 order=(10**6 if unplaced else order.get(placement.block_id, 0), c.pk),
+                block_preview="" if unplaced else preview(texts.get(placement.block_id, ""), 8),
             )
         )
     views.sort(key=lambda view: view.order)

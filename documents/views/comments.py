@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from documents.access import comment_in, own_comment, version_in
 from documents.forms import EditForm, ReopenForm, ReplyForm, ResponseForm
+from documents.links import thread_address
 from documents.models import Comment, Version, VersionStatus
 from documents.services import comments as comment_services
 from documents.services.responses import response_save
@@ -36,10 +37,8 @@ def _back(request: HttpRequest, comment: Comment, study_id: int) -> HttpResponse
 
 def _thread_page(request: HttpRequest, comment: Comment, study_id: int, target: str) -> str:
     thread = comment.parent or comment
-    page = _safe_next(request, target)
-    if page:
-        return f"{page}#thread-{thread.pk}"
-    return _version_page(comment.version, study_id, f"thread-{thread.pk}")
+    page = _safe_next(request, target) or _version_page(comment.version, study_id)
+    return thread_address(page, thread.pk)
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
@@ -214,7 +213,7 @@ def comment_create(
             + "#comment-form"
         )
     messages.success(request, _("Your comment has been added."))
-    return redirect(_version_page(version, access.study.pk, f"thread-{comment.pk}"))
+    return redirect(thread_address(_version_page(version, access.study.pk), comment.pk))
 
 
 @study_view(Action.COMMENT)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections import Counter
 from typing import TypedDict
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -18,13 +20,16 @@ from documents import fragments
 from documents.access import document_in, version_in
 from documents.diffing import diff_summary, diff_versions
 from documents.forms import CommentForm, VersionForm
+from documents.highlights import Passage, document_page
 from documents.models import Outcome, ThreadState, Version, VersionStatus
+from documents.rendition import preview
 from documents.selectors import (
     ThreadView,
     assignment_of,
     drafts_for,
     previous_ready_version,
     rounds_of,
+    version_thread_places,
     version_threads,
 )
 from documents.services.comments import NEW_COMMENT_KEY, reply_key
@@ -44,6 +49,11 @@ CONTENT_TYPES = {
 }
 
 
+# Threads listed on one page of a version; the document itself is always shown whole, with
+# every visible comment counted and marked in it.
+THREADS_PER_PAGE = 20
+
+
 class VersionURLKwargs(TypedDict):
     study_id: int
     document_id: int
@@ -61,7 +71,7 @@ def _thread_labels() -> dict[str, str]:
         "from_version": _("From version"),
         "approximately": _("Placed approximately"),
         "on_passage": _("On the passage:"),
-        "on_paragraph": _("On a paragraph"),
+        "on_paragraph": _("On the paragraph:"),
         "was_about": _("It was about:"),
         "on_document": _("On the whole document"),
         "withdrawn": _("This comment was withdrawn by its author."),
@@ -82,11 +92,8 @@ def _thread_labels() -> dict[str, str]:
         "comment_by": _("the comment by"),
         "resolve": _("Mark resolved"),
         "reply": _("Reply"),
+        "continue_reply": _("Continue your unsent reply"),
         "to": _("to"),
-        "your_reply_label": _("Your reply"),
-        "reply_back": _("Your unsent reply is back in the box."),
-        "saved_as_you_go": _("What you type is saved as you go."),
-        "send_reply": _("Send reply"),
     }
 
 
@@ -127,6 +134,7 @@ def _render_threads(
                 "documents/includes/thread.html",
                 {
                     "view": view,
+                    "reply_here": fragments.REPLY_PLACEHOLDER,
                     "t": labels,
                     "user": request.user,
                     "can_respond": can_respond,
@@ -138,6 +146,140 @@ def _render_threads(
         html = fragments.rendered(key, render)
         # The token is made for this request; html came from our own template.
         view.html = mark_safe(html.replace(fragments.CSRF_PLACEHOLDER, token))  # noqa: S308
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _review_context(
+    request: AuthenticatedHttpRequest, access: StudyAccess, version: Version
+) -> dict[str, object]:
+    """The document with its comments marked, one page of threads and the forms."""
+    drafts = drafts_for(version, access)
+    draft = drafts.get(NEW_COMMENT_KEY)
+    chosen_block = request.GET.get("block") or (draft.block_id if draft else "")
+    block = next((b for b in version_blocks(version) if b.id == chosen_block), None)
+    assignment = assignment_of(version, access)
+    rounds = rounds_of(version)
+    now = timezone.now()
+
+    places = version_thread_places(version, access)
+    counts = Counter(place.block_id for place in places if place.block_id)
+    on = request.GET.get("on", "")
+    listed = [place for place in places if place.block_id == on] if on in counts else places
+    on = on if on in counts else ""
+    ids = [place.thread_id for place in listed]
+    reply_to = _number(request.GET.get("reply"))
+    if reply_to not in ids and not request.GET.get("page"):
+        # The most recent reply left unsent opens again where it was being written.
+        kept = sorted(
+            (d for d in drafts.values() if d.key != NEW_COMMENT_KEY and d.body.strip()),
+            key=lambda d: d.updated_at,
+            reverse=True,
+        )
+        reply_to = next(
+            (n for n in (_number(d.key.removeprefix("reply-")) for d in kept) if n in ids), None
+        )
+    focus = _number(request.GET.get("thread"))
+    focus = focus if focus in ids else reply_to if reply_to in ids else None
+    paginator = Paginator(ids, THREADS_PER_PAGE)
+    page = (
+        paginator.page(ids.index(focus) // THREADS_PER_PAGE + 1)
+        if focus is not None and focus in ids
+        else paginator.get_page(request.GET.get("page"))
+    )
+    threads = version_threads(version, access, only=list(page.object_list))
+    marked = {place.thread_id for place in places if place.start is not None}
+
+    states = {value: str(label) for value, label in ThreadState.choices}
+    withdrawn = str(_("Withdrawn"))
+    outcomes = {value: str(label) for value, label in Outcome.choices}
+    for view in threads:
+        view.reply_draft = drafts.get(reply_key(view.thread.pk))
+        view.marked = view.thread.pk in marked and not view.thread.withdrawn_at
+        # Choice labels are lazy translations; resolving each once per page is much cheaper.
+        # A withdrawn comment is not waiting for anything, whatever its state was.
+        view.state_label = withdrawn if view.thread.withdrawn_at else states[view.thread.state]
+        if view.response is not None:
+            view.outcome_label = outcomes[view.response.outcome]
+    addresses = _page_addresses(request, version, access.study.pk)
+    labels = _thread_labels()
+    _render_threads(request, threads, access, addresses, labels)
+    for view in threads:
+        if view.thread.pk == reply_to:
+            _open_reply_form(request, view, addresses, version, access.study.pk)
+        else:
+            view.html = mark_safe(  # noqa: S308 - from our own template
+                view.html.replace(fragments.REPLY_PLACEHOLDER, "")
+            )
+
+    passages = [
+        Passage(place.thread_id, place.block_id, place.start, place.end)
+        for place in places
+        if place.start is not None and place.end is not None and not place.withdrawn
+    ]
+    return {
+        **addresses,
+        "t": labels,
+        "document_html": mark_safe(  # noqa: S308 - sanitised when converted; marks are ours
+            document_page(version.pk, version.html, passages, counts)
+        ),
+        "threads": threads,
+        "thread_total": len(places),
+        "listed_total": len(listed),
+        "thread_page": page,
+        "on_block": on,
+        "on_block_preview": next(
+            (preview(b.text, 8) for b in version_blocks(version) if b.id == on), ""
+        )
+        if on
+        else "",
+        "can_comment_now": access.is_team
+        or (assignment is not None and round_is_open(assignment.round, now)),
+        "review_closed": assignment is not None and assignment.round.deadline <= now,
+        "drafts": drafts,
+        "chosen_block": block,
+        "comment_form": CommentForm(
+            initial={
+                "body": draft.body if draft else "",
+                "block": block.id if block else "",
+                "selectors": (draft.selectors if draft and block else None),
+                "visibility": "members",
+            }
+        ),
+        "draft_quote": draft.quote if draft and block else "",
+        "assignment": assignment,
+        "rounds": rounds,
+        "open_round": next((r for r in rounds if round_is_open(r)), None),
+        "previous": previous_ready_version(version),
+    }
+
+
+def _open_reply_form(
+    request: AuthenticatedHttpRequest,
+    view: ThreadView,
+    addresses: dict[str, str],
+    version: Version,
+    study_id: int,
+) -> None:
+    """Put the page's one reply form into the thread being answered."""
+    base = reverse("version_detail", kwargs=dict(version_url_kwargs(version, study_id)))
+    form = render_to_string(
+        "documents/includes/reply_form.html",
+        {
+            "view": view,
+            "thread": view.thread,
+            "draft": view.reply_draft,
+            "user": request.user,
+            "back": f"{base}?thread={view.thread.pk}",
+            **addresses,
+        },
+        request=request,
+    )
+    view.html = mark_safe(  # noqa: S308 - both made from our own templates
+        view.html.replace(fragments.REPLY_PLACEHOLDER, form, 1)
+    )
 
 
 @study_view(Action.VIEW_DOCUMENTS)
@@ -159,51 +301,7 @@ def version_detail(
         "can_manage_rounds": access.may(Action.MANAGE_ROUNDS),
     }
     if version.status == VersionStatus.READY:
-        drafts = drafts_for(version, access)
-        draft = drafts.get(NEW_COMMENT_KEY)
-        chosen_block = request.GET.get("block") or (draft.block_id if draft else "")
-        block = next((b for b in version_blocks(version) if b.id == chosen_block), None)
-        assignment = assignment_of(version, access)
-        rounds = rounds_of(version)
-        threads = version_threads(version, access)
-        states = {value: str(label) for value, label in ThreadState.choices}
-        withdrawn = str(_("Withdrawn"))
-        outcomes = {value: str(label) for value, label in Outcome.choices}
-        for view in threads:
-            view.reply_draft = drafts.get(reply_key(view.thread.pk))
-            # Choice labels are lazy translations; resolving each once per page is much cheaper.
-            # A withdrawn comment is not waiting for anything, whatever its state was.
-            view.state_label = withdrawn if view.thread.withdrawn_at else states[view.thread.state]
-            if view.response is not None:
-                view.outcome_label = outcomes[view.response.outcome]
-        now = timezone.now()
-        addresses = _page_addresses(request, version, access.study.pk)
-        context.update(addresses)
-        labels = _thread_labels()
-        _render_threads(request, threads, access, addresses, labels)
-        context.update(
-            t=labels,
-            document_html=mark_safe(version.html),  # noqa: S308 - sanitised when converted
-            threads=threads,
-            can_comment_now=access.is_team
-            or (assignment is not None and round_is_open(assignment.round, now)),
-            review_closed=assignment is not None and assignment.round.deadline <= now,
-            drafts=drafts,
-            chosen_block=block,
-            comment_form=CommentForm(
-                initial={
-                    "body": draft.body if draft else "",
-                    "block": block.id if block else "",
-                    "selectors": (draft.selectors if draft and block else None),
-                    "visibility": "members",
-                }
-            ),
-            draft_quote=draft.quote if draft and block else "",
-            assignment=assignment,
-            rounds=rounds,
-            open_round=next((r for r in rounds if round_is_open(r)), None),
-            previous=previous_ready_version(version),
-        )
+        context.update(_review_context(request, access, version))
     return render(request, "documents/version_detail.html", context)
 
 

@@ -31,7 +31,7 @@
   var HOLDERS = /^(LI|TD|TH)$/;
   var NESTED = /^(UL|OL|TABLE)$/;
   // Page furniture inside or beside a block that is not part of the document's text.
-  var SKIP = ".block-comment, .block-tools, .visually-hidden, .selection-comment, script, style";
+  var SKIP = ".block-comment, .block-count, .block-tools, .visually-hidden, .selection-comment, script, style";
 
   // Runs of whitespace become one space, and the ends are trimmed (split.py plain_text).
   function collapse(text) {
@@ -206,6 +206,23 @@
         window.localStorage.removeItem(STORE_PREFIX + key);
       } catch (error) {
         /* nothing to do */
+      }
+    },
+    // Copies kept of words that were sent: once the page shows them, they arrived. A reply's
+    // form is on the page only while it is being written, so this is checked for every copy.
+    settle: function (bodies) {
+      if (!this.ok) return;
+      for (var i = window.localStorage.length - 1; i >= 0; i -= 1) {
+        var name = window.localStorage.key(i);
+        if (!name || name.indexOf(STORE_PREFIX) !== 0) continue;
+        var value = this.get(name.slice(STORE_PREFIX.length));
+        var arrived =
+          value &&
+          value.submitted &&
+          bodies.some(function (text) {
+            return sameWords(text, value.body);
+          });
+        if (arrived) window.localStorage.removeItem(name);
       }
     },
     prune: function () {
@@ -807,9 +824,68 @@
     );
   }
 
+  /* ---- finding a comment's place ----------------------------------------------------------- */
+
+  // A passage marked in several pieces (it crosses emphasis, say) is shown whole when its
+  // comment's "On the passage" link is followed; the first piece is the link's target.
+  function showPassage() {
+    Array.prototype.forEach.call(document.querySelectorAll("mark.passage.is-current"), function (m) {
+      m.classList.remove("is-current");
+    });
+    var match = /^#passage-(\d+)$/.exec(window.location.hash);
+    if (!match) return;
+    Array.prototype.forEach.call(document.querySelectorAll("mark.passage[data-threads]"), function (m) {
+      if (m.getAttribute("data-threads").split(" ").indexOf(match[1]) >= 0) m.classList.add("is-current");
+    });
+  }
+
+  // A link to a conversation on another page of comments (an old email, say) finds its page.
+  function findThread() {
+    var match = /^#thread-(\d+)$/.exec(window.location.hash);
+    if (!match || document.getElementById("thread-" + match[1]) || !document.querySelector("[data-document]")) {
+      return false;
+    }
+    var url = new URL(window.location.href);
+    if (url.searchParams.get("thread") === match[1]) return false;
+    url.searchParams.delete("page");
+    url.searchParams.delete("on");
+    url.searchParams.set("thread", match[1]);
+    window.location.replace(url.toString());
+    return true;
+  }
+
+  // Words of a reply kept only on this device (the portal never got them) are offered again
+  // in their conversation; the page's one reply form opens there when "Continue" is chosen.
+  function markKeptReplies() {
+    var list = document.querySelector("[data-reader]");
+    if (!list) return;
+    var reader = list.getAttribute("data-reader");
+    Array.prototype.forEach.call(list.querySelectorAll("a[data-reply-link]"), function (link) {
+      var id = link.getAttribute("data-reply-link");
+      var kept = store.get("reply-" + id + "-" + reader);
+      if (!kept || kept.submitted || !kept.body.trim()) return;
+      if (document.querySelector("#thread-" + id + " form#reply-form")) return;
+      if (link.firstChild && link.firstChild.nodeType === Node.TEXT_NODE) {
+        link.firstChild.nodeValue = "Continue the reply kept on this device";
+      }
+    });
+  }
+
   /* ---- start ----------------------------------------------------------------------------- */
 
   function start() {
+    if (findThread()) return;
+    showPassage();
+    // "Reply" opened the page's reply form in that conversation: the words go in its box.
+    if (window.location.hash === "#reply-form") {
+      var replyBox = document.querySelector("#reply-form textarea");
+      // After the browser's own move to the address's #reply-form.
+      if (replyBox) window.setTimeout(function () { replyBox.focus(); }, 0);
+    }
+    window.addEventListener("hashchange", function () {
+      showPassage();
+      findThread();
+    });
     if (!window.fetch || !window.FormData || !Array.from || !Element.prototype.closest) return;
     store.prune();
     var bodies = Array.prototype.map.call(
@@ -818,6 +894,8 @@
         return node.textContent;
       }
     );
+    store.settle(bodies);
+    markKeptReplies();
     var drafts = [];
     var mainForm = document.querySelector("form[data-comment-form]");
     var doc = document.querySelector("[data-document]");

@@ -210,7 +210,7 @@ def test_b_keyboard_only_comment_on_a_paragraph(
 
     thread = page.locator("article.thread").filter(has_text="same person each time")
     expect(thread).to_be_visible()
-    expect(thread).to_contain_text("On a paragraph")
+    expect(thread).to_contain_text("On the paragraph:")
     comment = Comment.objects.get(author=world.partner)
     assert comment.block_id == block["id"]
     assert comment.selectors == []
@@ -330,14 +330,15 @@ def test_d_a_reply_being_typed_survives_a_reload(
         is_team=True,
     )
     open_version(page, live_server, world)
-    page.locator(f"#thread-{thread.pk} summary").click()
+    page.locator(f"#thread-{thread.pk}").get_by_role("link", name=re.compile("^Reply")).click()
     box = page.get_by_label("Your reply")
+    expect(box).to_be_focused()
     box.press_sequentially("Mostly, but the timings confuse me.")
     status = page.locator(f"#thread-{thread.pk} [data-draft-status]")
     expect(status).to_have_text(SAVED, timeout=8000)
 
     page.reload()
-    expect(page.get_by_label("Your reply")).to_be_visible()  # its section opens by itself
+    expect(page.get_by_label("Your reply")).to_be_visible()  # the form opens by itself
     expect(page.get_by_label("Your reply")).to_have_value("Mostly, but the timings confuse me.")
     draft = CommentDraft.objects.get(author=world.partner)
     assert draft.key == f"reply-{thread.pk}"

@@ -106,7 +106,11 @@ def test_a_partner_comments_on_one_paragraph(team: StudyTeam, version: Version) 
     assert comment.selectors == []
     assert comment.quote == ""
     assert f'data-thread-block="{block}"' in response.content.decode()
-    assert "On a paragraph" in response.content.decode()
+    # The paragraph is named by its first words, and the link goes to it.
+    assert (
+        f'<a href="#{block}">On the paragraph:</a> <q>You do not have to take part'
+        in response.content.decode()
+    )
 
 
 def test_a_partner_comments_on_a_passage_as_the_browser_sends_it(

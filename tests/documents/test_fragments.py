@@ -69,7 +69,11 @@ def test_a_changed_comment_reply_or_answer_shows_on_the_next_load(team: StudyTea
 
 def test_each_load_carries_its_own_csrf_token_in_the_thread_forms(team: StudyTeam) -> None:
     version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello there."])
-    thread(version, team.partner, "A comment")
+    answered = thread(version, team.partner, "A comment")
+    # An answered comment offers its author "I am happy with the answer", a form.
+    response_save(
+        thread=answered, author=team.researcher, outcome="changed", body="Done", publish=True
+    )
     # The first load renders the thread; the second takes it from the kept fragments.
     fragments.clear()
     client = client_for(team.partner)

@@ -1,0 +1,255 @@
+"""The document as one person sees it: commented passages marked, and how many comments
+each block has.
+
+Marks are put into the HTML on the server, so they show without JavaScript. A passage is
+found by the same plain-text count that selectors use (``documents.conversion.split``):
+text and tails in reading order, a space after block-level elements, whitespace collapsed.
+Neither marks nor count links add text to the document: a mark wraps words that are there
+already, and the labels a screen reader hears come from CSS (``data-label``, ``::before``).
+
+The result depends only on the version (never changed once converted) and on which
+passages and counts the reader may see, so it is kept in Django's cache under a hash of
+those: every partner of a study shares one entry, and a new or removed comment makes a new
+key rather than a stale page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from lxml import etree
+from lxml import html as lxml_html
+
+from documents.rendition import CONTROL_CLASS, TOOLS_CLASS, noun
+
+# Bump when the markup made here changes, so cached pages are made again.
+_REVISION = 1
+CACHE_SECONDS = 24 * 60 * 60
+
+_BLOCK_TAGS = {f"h{level}" for level in range(1, 7)} | {
+    "p",
+    "li",
+    "td",
+    "th",
+    "pre",
+    "blockquote",
+    "figcaption",
+    "caption",
+}
+_HOLDERS = {"li", "td", "th"}
+_NESTED = {"ul", "ol", "table"}
+_BREAKS = _BLOCK_TAGS | _NESTED | {"br", "tr"}
+_SPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A commented passage: characters ``start:end`` of a block's plain text."""
+
+    thread_id: int
+    block_id: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Piece:
+    """A run of document text: an element's ``text`` or ``tail``."""
+
+    element: etree._Element
+    attribute: str  # "text" or "tail"
+    value: str
+    positions: list[int] | None = None  # collapsed position of each character, -1 if dropped
+
+
+def document_page(
+    version_id: int,
+    stored_html: str,
+    passages: Iterable[Passage],
+    counts: dict[str, int],
+) -> str:
+    """The version's HTML with the reader's passages marked and each block's comment count."""
+    passages = sorted(set(passages), key=lambda p: (p.block_id, p.start, p.end, p.thread_id))
+    counted = sorted((block, n) for block, n in counts.items() if n)
+    if not passages and not counted:
+        return stored_html
+    key = (
+        "document-page:"
+        + hashlib.sha256(
+            repr((_REVISION, version_id, translation.get_language(), passages, counted)).encode()
+        ).hexdigest()
+    )
+    page = cache.get(key)
+    if page is None:
+        page = _mark(stored_html, passages, dict(counted))
+        cache.set(key, page, CACHE_SECONDS)
+    return str(page)
+
+
+def _mark(stored_html: str, passages: list[Passage], counts: dict[str, int]) -> str:
+    root = lxml_html.fragment_fromstring(stored_html, create_parent="div")
+    by_block: dict[str, list[Passage]] = {}
+    for passage in passages:
+        by_block.setdefault(passage.block_id, []).append(passage)
+    for element in root.xpath(".//*[@data-block]"):
+        block_id = element.get("data-block")
+        if block_id in by_block:
+            _mark_block(element, by_block[block_id])
+        if counts.get(block_id):
+            _add_count(element, block_id, counts[block_id])
+    return "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
+
+
+def _is_furniture(element: etree._Element) -> bool:
+    classes = f" {element.get('class', '')} "
+    return f" {CONTROL_CLASS} " in classes or f" {TOOLS_CLASS} " in classes
+
+
+def _pieces(block: etree._Element) -> list[_Piece | None]:
+    """The block's text runs in reading order; None stands for the space after a break."""
+    out: list[_Piece | None] = []
+    holder = block.tag in _HOLDERS
+
+    def walk(element: etree._Element) -> None:
+        if element.text and isinstance(element.tag, str):
+            out.append(_Piece(element, "text", element.text))
+        for child in element:
+            walked = isinstance(child.tag, str) and not _is_furniture(child)
+            if walked and not (holder and child.tag in _NESTED):
+                walk(child)
+                if child.tag in _BREAKS:
+                    out.append(None)
+            if child.tail:
+                out.append(_Piece(child, "tail", child.tail))
+
+    walk(block)
+    return out
+
+
+def _measure(pieces: list[_Piece | None]) -> None:
+    """Give every character its position in the collapsed, trimmed text (as split.py counts).
+
+    Every whitespace character of a run shares the position of the one space it collapses to;
+    a run at the start of the block has none, and one at the end lies past the last word.
+    """
+    position = 0
+    pending = False
+    started = False
+    for piece in pieces:
+        if piece is None:
+            pending = pending or started
+            continue
+        positions: list[int] = []
+        for char in piece.value:
+            if _SPACE.match(char):
+                pending = pending or started
+                # Where the collapsed space will stand, if a word follows.
+                positions.append(position if started else -1)
+                continue
+            if pending:
+                position += 1
+                pending = False
+            positions.append(position)
+            position += 1
+            started = True
+        piece.positions = positions
+
+
+def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
+    pieces = _pieces(block)
+    _measure(pieces)
+    bounds = sorted({p.start for p in passages} | {p.end for p in passages})
+    intervals = []
+    for lo, hi in pairwise(bounds):
+        covering = [p for p in passages if p.start <= lo and hi <= p.end]
+        if covering:
+            intervals.append((lo, hi, covering))
+    started: set[int] = set()
+    for piece in pieces:
+        if piece is None or piece.positions is None:
+            continue
+        cuts = []
+        for lo, hi, covering in intervals:
+            span = [i for i, at in enumerate(piece.positions) if lo <= at < hi]
+            if span:
+                cuts.append((span[0], span[-1] + 1, covering))
+        if cuts:
+            _wrap(piece, cuts, started)
+
+
+def _wrap(piece: _Piece, cuts: list[tuple[int, int, list[Passage]]], started: set[int]) -> None:
+    value = piece.value
+    marks = []
+    for index, (a, b, covering) in enumerate(cuts):
+        mark = etree.Element("mark", {"class": "passage"})
+        mark.set("data-threads", " ".join(str(p.thread_id) for p in covering))
+        new = [p.thread_id for p in covering if p.thread_id not in started]
+        started.update(new)
+        if new:
+            mark.set("id", f"passage-{new[0]}")
+        mark.text = value[a:b]
+        next_a = cuts[index + 1][0] if index + 1 < len(cuts) else len(value)
+        mark.tail = value[b:next_a]
+        marks.append((mark, new[1:]))
+    head = value[: cuts[0][0]]
+    if piece.attribute == "text":
+        parent = piece.element
+        parent.text = head
+        at = 0
+        for mark, others in marks:
+            for thread_id in others:
+                parent.insert(at, _target(thread_id))
+                at += 1
+            parent.insert(at, mark)
+            at += 1
+    else:
+        anchor = piece.element
+        anchor.tail = head
+        for mark, others in marks:
+            for thread_id in others:
+                target = _target(thread_id)
+                anchor.addnext(target)
+                anchor = target
+            anchor.addnext(mark)
+            anchor = mark
+
+
+def _target(thread_id: int) -> etree._Element:
+    """Where a link to a passage lands when another passage starts at the same word."""
+    return etree.Element("span", {"id": f"passage-{thread_id}", "class": "passage-start"})
+
+
+def _add_count(block: etree._Element, block_id: str, count: int) -> None:
+    words = ngettext("%(n)d comment", "%(n)d comments", count) % {"n": count}
+    link = etree.Element(
+        "a",
+        {
+            "class": "block-count",
+            "href": f"?on={block_id}#comments-heading",
+            "data-label": words,
+            "aria-label": _("%(words)s on this %(noun)s")
+            % {"words": words, "noun": noun(str(block.tag))},
+        },
+    )
+    if block.tag in _HOLDERS:
+        control = block.find(f"a[@class='{CONTROL_CLASS}']")
+        if control is not None:
+            control.addnext(link)
+        else:
+            block.append(link)
+        return
+    tools = block.getnext()
+    if tools is not None and tools.get("class") == TOOLS_CLASS:
+        tools.append(link)
+    else:
+        holder = etree.Element("div", {"class": TOOLS_CLASS})
+        holder.append(link)
+        block.addnext(holder)
