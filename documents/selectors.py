@@ -75,6 +75,8 @@ class ThreadView:
     unplaced: bool = False
     confidence: float = 1.0
     order: tuple[int, int] = field(default=(0, 0))
+    # The anchor in this version: the comment's own selectors, or where it was placed.
+    selectors: list[dict[str, Any]] = field(default_factory=list)
     reply_draft: CommentDraft | None = None
     state_label: str = ""
     outcome_label: str = ""
@@ -152,6 +154,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
             replies=c.reply_list,
             response=_shown_response(c, access),
             order=(order.get(c.block_id, 0), c.pk),
+            selectors=c.selectors,
         )
         for c in own
     ]
@@ -173,6 +176,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
                 unplaced=unplaced,
                 confidence=placement.confidence,
                 order=(10**6 if unplaced else order.get(placement.block_id, 0), c.pk),
+                selectors=c.selectors if unplaced else placement.selectors,
             )
         )
     views.sort(key=lambda view: view.order)
