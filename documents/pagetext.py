@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -97,22 +98,26 @@ class _Reader:
             self.emit(element.text, owner)
         for child in element:
             tag = child.tag
-            if isinstance(tag, str) and not is_furniture(child):
-                block_id = child.get("data-block")
-                child_owner, child_tag = owner, owner_tag
-                if block_id:
-                    child_owner, child_tag = block_id, tag
-                    start = self.length
-                elif owner_tag in HOLDERS and tag in NESTED:
-                    # A nested list or table is made of blocks of its own.
-                    child_owner, child_tag = None, ""
-                self.walk(child, child_owner, child_tag)
-                if block_id:
-                    self.bounds[block_id] = (start, self.length)
-                elif owner is not None and child_owner == owner and tag in BREAKS:
+            block_id = child.get("data-block")
+            if not isinstance(tag, str) or is_furniture(child):
+                pass
+            elif block_id:
+                start = self.length
+                self.walk(child, block_id, tag)
+                self.bounds[block_id] = (start, self.length)
+            elif _splits_off(owner_tag, tag):
+                self.walk(child, None)
+            else:
+                self.walk(child, owner, owner_tag)
+                if owner is not None and tag in BREAKS:
                     self.own.setdefault(owner, []).append((" ", None))
             if child.tail:
                 self.emit(child.tail, owner)
+
+
+def _splits_off(owner_tag: str, tag: str) -> bool:
+    """A list or table inside a list item or table cell is made of blocks of its own."""
+    return owner_tag in HOLDERS and tag in NESTED
 
 
 def _collapse(chars: list[tuple[str, int | None]]) -> tuple[str, tuple[int | None, ...]]:
@@ -150,3 +155,75 @@ def count_matches(text: str, needle: str) -> int:
         count += 1
         i = text.find(needle, i + 1)
     return count
+
+
+def settle_whitespace(html: str) -> str:
+    """The page HTML with each block's own whitespace as its stored text has it.
+
+    Inside a block every run of whitespace becomes one space, kept where the run began;
+    none is left at the block's start or end; and a space follows a line break or an inner
+    paragraph that had none after it. The page then looks the same, and its text
+    (``textContent``, as annotation tools read it, and ``innerText`` alike within a line)
+    holds each block's words exactly as ``Block.text`` does, so a quoted passage reads the
+    same in the page, the database and an export. Preformatted blocks keep their spacing.
+    For ``documents.rendition.page_html`` to apply to the HTML it builds.
+    """
+    if not html.strip():
+        return html
+    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    for block in root.xpath(".//*[@data-block]"):
+        if block.tag != "pre" and not block.xpath("ancestor::pre"):
+            _settle(block)
+    return escape(root.text or "", quote=False) + "".join(
+        etree.tostring(child, encoding="unicode", method="html") for child in root
+    )
+
+
+_BREAK = -1  # the slot of the space a line break or an inner paragraph stands for
+
+
+def _settle(block: etree._Element) -> None:
+    slots: list[tuple[etree._Element, str]] = []  # (element, "text" or "tail")
+    chars: list[tuple[str, int]] = []  # (character, the slot it is in)
+
+    def take(element: etree._Element, attribute: str) -> None:
+        value = getattr(element, attribute)
+        if value:
+            chars.extend((ch, len(slots)) for ch in value)
+            slots.append((element, attribute))
+
+    def read(element: etree._Element) -> None:
+        if isinstance(element.tag, str):
+            take(element, "text")
+        for child in element:
+            tag = child.tag
+            if (
+                isinstance(tag, str)
+                and tag != "pre"
+                and not is_furniture(child)
+                and not child.get("data-block")
+                and not _splits_off(str(block.tag), tag)
+            ):
+                read(child)
+                if tag in BREAKS:
+                    chars.append((" ", _BREAK))
+            take(child, "tail")
+
+    read(block)
+    settled: list[list[str]] = [[] for _ in slots]
+    started = pending = False
+    pending_slot = _BREAK
+    for ch, slot in chars:
+        if ch.isspace():
+            if started and not pending:
+                pending, pending_slot = True, slot
+            elif pending and pending_slot == _BREAK:
+                pending_slot = slot  # where the page already had whitespace, rather than none
+            continue
+        if pending:
+            settled[slot if pending_slot == _BREAK else pending_slot].append(" ")
+            pending = False
+        started = True
+        settled[slot].append(ch)
+    for (element, attribute), text in zip(slots, settled, strict=True):
+        setattr(element, attribute, "".join(text) or None)

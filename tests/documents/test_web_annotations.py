@@ -23,6 +23,7 @@ from pyld import jsonld
 
 from documents import webannotation
 from documents.models import Comment, CommentPlacement, Response, Version, Visibility
+from documents.pagetext import settle_whitespace
 from documents.services.comments import comment_edit
 from portal.accounts.models import Acknowledgement, Profile, User
 from tests.conftest import StudyTeam, client_for
@@ -328,6 +329,19 @@ def test_quotes_are_found_in_the_page_with_text_free_controls_and_highlights(
     Version.objects.filter(pk=sheet.version.pk).update(html=html)
     _collection, items = export(team.researcher, sheet.version)
     assert check_found_in_page(team.researcher, items) > 20
+
+
+def test_on_a_page_with_settled_whitespace_each_quote_reads_as_it_was_stored(
+    team: StudyTeam, sheet: Sheet
+) -> None:
+    Version.objects.filter(pk=sheet.version.pk).update(html=settle_whitespace(sheet.version.html))
+    _collection, items = export(team.researcher, sheet.version)
+    assert check_found_in_page(team.researcher, items) > 20
+    annotations = by_id(items)
+    for passage in [*sheet.threads, sheet.across_line, sheet.across_break, sheet.emoji]:
+        if passage.quote:
+            quote = selectors_of(annotations[iri_of(passage)]["target"])[0]
+            assert quote["exact"] == passage.quote
 
 
 def test_the_export_expands_and_compacts_under_the_annotation_context(
