@@ -136,6 +136,7 @@ def version_threads(version: Version, access: StudyAccess) -> list[ThreadView]:
         .filter(_prefixed(visible, "comment__"))
         .select_related(
             "comment__author",
+            "comment__author__profile",
             "comment__response",
             "comment__response__changed_in",
             "comment__version",

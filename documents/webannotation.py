@@ -89,18 +89,16 @@ def body_language() -> str:
 
 @dataclass(frozen=True)
 class VersionPage:
-    """A version's page: its IRI, its text, and its blocks' stored text."""
+    """A version's page: its IRI and its text."""
 
     iri: str
     text: PageText
-    block_texts: Mapping[str, str]
 
     @classmethod
     def of(cls, version: Version, study_id: int) -> VersionPage:
         return cls(
             iri=version_iri(study_id, version.document_id, version.number),
             text=page_text(version.html),
-            block_texts={block["id"]: block["text"] for block in version.blocks},
         )
 
 
@@ -197,16 +195,13 @@ class AnnotationSet:
     def _target(self, view: ThreadView) -> object:
         thread = view.thread
         if view.unplaced:
-            earlier = self.earlier.get(thread.version_id)
-            if earlier is None or not thread.block_id:
-                # Nothing to point at: still never a comment on the whole document.
-                return {
-                    "type": "SpecificResource",
-                    "source": self.page.iri,
-                    "selector": {"type": QUOTE_SELECTOR, "exact": thread.quote},
-                    "label": self._unplaced_note(thread),
-                }
-            target = passage_target(earlier, thread.block_id, thread.selectors)
+            # Not found in this version: the passage where the comment was made, seen from
+            # here, and never the whole document.
+            made_on = self.earlier.get(thread.version_id) or VersionPage(
+                iri=version_iri(self.study_id, self.version.document_id, thread.version.number),
+                text=PageText(""),
+            )
+            target = passage_target(made_on, thread.block_id, thread.selectors)
             target["scope"] = self.page.iri
             target["label"] = self._unplaced_note(thread)
             return target

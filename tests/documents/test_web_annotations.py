@@ -571,3 +571,25 @@ def test_a_comment_no_longer_in_the_version_keeps_its_quote_where_it_was(
     assert check_found_in_page(team.researcher, [annotation]) == 1
     # A comment on the whole document stays on the whole (new) document.
     assert by_id(items)[iri_of(sheet.whole)]["target"] == target["scope"]
+
+
+def test_the_export_reads_the_database_a_fixed_number_of_times(
+    team: StudyTeam, sheet: Sheet, django_assert_max_num_queries: Any
+) -> None:
+    """However many comments, carried or not, with replies, answers and their authors."""
+    later = upload(
+        study=team.study,
+        by=team.coordinator,
+        filename="sheet.md",
+        data=("\n\n".join(SHEET[:3]) + "\n").encode(),
+        document=sheet.version.document,
+    )
+    Profile.objects.update_or_create(
+        user=team.partner, defaults={"acknowledgement": Acknowledgement.ANONYMOUS}
+    )
+    client = client_for(team.researcher)
+    with django_assert_max_num_queries(10):
+        response = client.get(collection_url(later))
+    items = json.loads(response.content)["first"]["items"]
+    assert sum(1 for item in items if item["creator"]["name"] == "A public partner") > 10
+    assert any("scope" in item["target"] for item in items if isinstance(item["target"], dict))
