@@ -263,6 +263,16 @@ class Sheet:
             published_at=timezone.now(),
         )
 
+    def next_version(self, team: StudyTeam, paragraphs: list[str]) -> Version:
+        """Version 2 of the sheet, with its open comments placed into it."""
+        return upload(
+            study=team.study,
+            by=team.coordinator,
+            filename="sheet.md",
+            data=("\n\n".join(paragraphs) + "\n").encode(),
+            document=self.version.document,
+        )
+
     def block(self, starts: str) -> str:
         return next(b["id"] for b in self.version.blocks if b["text"].startswith(starts))
 
@@ -517,19 +527,15 @@ def test_a_carried_comment_keeps_its_iri_and_its_passage_in_the_new_version(
 ) -> None:
     changed = [p for p in SHEET if not p.startswith("Emoji")]
     changed[4] = "We now keep data for three years. We keep data for five years."
-    later = upload(
-        study=team.study,
-        by=team.coordinator,
-        filename="sheet.md",
-        data=("\n\n".join([*changed, "A new closing line."]) + "\n").encode(),
-        document=sheet.version.document,
-    )
+    later = sheet.next_version(team, [*changed, "A new closing line."])
     assert CommentPlacement.objects.filter(version=later, method="exact").exists()
     _collection, before = export(team.researcher, sheet.version)
     _collection, after = export(team.researcher, later)
     assert check_found_in_page(team.researcher, after) > 20
+    # The same IRIs in both versions' exports: the version is in the target only.
+    assert set(by_id(after)) == set(by_id(before))
+    assert not any("/versions/" in iri for iri in by_id(after))
     moved = by_id(after)[iri_of(sheet.across_line)]
-    assert moved["id"] == by_id(before)[iri_of(sheet.across_line)]["id"]
     assert moved["target"]["source"] == webannotation.version_iri(
         team.study.pk, later.document_id, later.number
     )
@@ -547,12 +553,8 @@ def test_a_carried_comment_keeps_its_iri_and_its_passage_in_the_new_version(
 def test_a_comment_no_longer_in_the_version_keeps_its_quote_where_it_was(
     team: StudyTeam, sheet: Sheet
 ) -> None:
-    later = upload(
-        study=team.study,
-        by=team.coordinator,
-        filename="sheet.md",
-        data=b"# Something else entirely\n\nNothing here is the same as before.\n",
-        document=sheet.version.document,
+    later = sheet.next_version(
+        team, ["# Something else entirely", "Nothing here is the same as before."]
     )
     placement = CommentPlacement.objects.get(comment=sheet.emoji, version=later)
     assert placement.method == "unplaced"
@@ -577,13 +579,7 @@ def test_the_export_reads_the_database_a_fixed_number_of_times(
     team: StudyTeam, sheet: Sheet, django_assert_max_num_queries: Any
 ) -> None:
     """However many comments, carried or not, with replies, answers and their authors."""
-    later = upload(
-        study=team.study,
-        by=team.coordinator,
-        filename="sheet.md",
-        data=("\n\n".join(SHEET[:3]) + "\n").encode(),
-        document=sheet.version.document,
-    )
+    later = sheet.next_version(team, SHEET[:3])
     Profile.objects.update_or_create(
         user=team.partner, defaults={"acknowledgement": Acknowledgement.ANONYMOUS}
     )
