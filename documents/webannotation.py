@@ -202,6 +202,14 @@ class AnnotationSet:
                 text=PageText(""),
             )
             target = passage_target(made_on, thread.block_id, thread.selectors)
+            if thread.quote and not isinstance(target["selector"], list):
+                # That page's text could not be read: the words as they were stored.
+                stored = _quote_of(thread.selectors) or {}
+                quote = {k: v for k, v in stored.items() if k in {"prefix", "suffix"} and v}
+                target["selector"] = [
+                    {"type": QUOTE_SELECTOR, "exact": thread.quote, **quote},
+                    target["selector"],
+                ]
             target["scope"] = self.page.iri
             target["label"] = self._unplaced_note(thread)
             return target

@@ -573,6 +573,17 @@ def test_a_comment_no_longer_in_the_version_keeps_its_quote_where_it_was(
     assert check_found_in_page(team.researcher, [annotation]) == 1
     # A comment on the whole document stays on the whole (new) document.
     assert by_id(items)[iri_of(sheet.whole)]["target"] == target["scope"]
+    # Where the first version's page cannot be read, the words are kept as they were stored.
+    Version.objects.filter(pk=sheet.version.pk).update(html="")
+    _collection, items = export(team.researcher, later)
+    quote, fragment = by_id(items)[iri_of(sheet.emoji)]["target"]["selector"]
+    assert quote == {
+        "type": "TextQuoteSelector",
+        "exact": "🙂 and “quotes”",
+        "prefix": "Emoji ",
+        "suffix": " — then you can stop.",
+    }
+    assert fragment["value"] == sheet.emoji.block_id
 
 
 def test_the_export_reads_the_database_a_fixed_number_of_times(
