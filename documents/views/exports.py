@@ -137,7 +137,7 @@ def version_annotation_page(
     """One page of that collection; a collection with no comments has no pages."""
     version = version_in(access, document_id, number)
     items = _annotation_items(access, version)
-    if page > webannotation.page_count(len(items)):
+    if not 1 <= page <= webannotation.page_count(len(items)):
         raise Http404("No such page of annotations.")
     return _json_ld(
         webannotation.annotation_page(

@@ -407,10 +407,10 @@ def test_a_long_collection_comes_in_linked_pages(
     assert collection["first"]["next"].endswith("/annotations/pages/2/")
     pages = webannotation.page_count(len(items))
     assert collection["last"].endswith(f"/annotations/pages/{pages}/")
-    beyond = collection["last"].replace(f"/{pages}/", f"/{pages + 1}/")
-    assert client_for(team.researcher).get(beyond.removeprefix(settings.SITE_URL)).status_code == (
-        404
-    )
+    for missing in (pages + 1, 0):
+        beyond = collection["last"].replace(f"/{pages}/", f"/{missing}/")
+        response = client_for(team.researcher).get(beyond.removeprefix(settings.SITE_URL))
+        assert response.status_code == 404
 
 
 def test_a_partner_gets_only_the_comments_they_may_see(team: StudyTeam, sheet: Sheet) -> None:
@@ -600,3 +600,42 @@ def test_the_export_reads_the_database_a_fixed_number_of_times(
     items = json.loads(response.content)["first"]["items"]
     assert sum(1 for item in items if item["creator"]["name"] == "A public partner") > 10
     assert any("scope" in item["target"] for item in items if isinstance(item["target"], dict))
+
+
+def test_the_checks_find_what_the_model_forbids() -> None:
+    """The export as it was: a page with no IRI and no annotations, refinements in a list."""
+    old = {
+        "@context": ANNO_CONTEXT,
+        "id": "http://testserver/studies/1/documents/1/versions/1/annotations/?x=1",
+        "type": "AnnotationCollection",
+        "total": 0,
+        "first": {"type": "AnnotationPage", "startIndex": 0, "items": []},
+    }
+    problems = check_collection(old)
+    assert "collection.first: the Page MUST have exactly 1 IRI" in problems
+    assert "collection.first: each Page MUST have an array of 1 or more Annotations" in problems
+    annotation = {
+        "id": "http://testserver/studies/1/documents/1/versions/1/#thread-1",
+        "type": "Annotation",
+        "created": "2026-12-06T10:00:00",
+        "creator": {"type": "Person", "name": "A public partner"},
+        "body": {"type": "TextualBody", "format": "text/plain"},
+        "target": {
+            "source": "http://testserver/studies/1/documents/1/versions/1/",
+            "selector": {
+                "type": "FragmentSelector",
+                "value": "b3",
+                "refinedBy": [{"type": "TextQuoteSelector", "exact": "five years"}],
+            },
+        },
+    }
+    assert check_annotation(annotation, "a") == [
+        "a.target[0].selector[0]: refinedBy is a list, not one selector",
+        "a.body[0]: a TextualBody MUST have exactly 1 value",
+        "a.created: '2026-12-06T10:00:00' has no timezone",
+        "a.creator[0]: the agent has no IRI",
+    ]
+    assert check_annotation({"type": "Annotation"}, "b")[:2] == [
+        "b: an annotation MUST have exactly 1 IRI",
+        "b: an annotation MUST have 1 or more targets",
+    ]
