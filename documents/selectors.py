@@ -78,6 +78,8 @@ class ThreadView:
     order: tuple[int, int] = field(default=(0, 0))
     block_preview: str = ""
     marked: bool = False
+    # The anchor in this version: the comment's own selectors, or where it was placed.
+    selectors: list[dict[str, Any]] = field(default_factory=list)
     reply_draft: CommentDraft | None = None
     state_label: str = ""
     outcome_label: str = ""
@@ -246,6 +248,7 @@ def version_threads(
         placed.filter(_prefixed(visible, "comment__"))
         .select_related(
             "comment__author",
+            "comment__author__profile",
             "comment__response",
             "comment__response__changed_in",
             "comment__version",
@@ -266,6 +269,7 @@ def version_threads(
             response=_shown_response(c, access),
             order=(order.get(c.block_id, 0), c.pk),
             block_preview=preview(texts.get(c.block_id, ""), 8),
+            selectors=c.selectors,
         )
         for c in own
     ]
@@ -288,6 +292,7 @@ def version_threads(
                 confidence=placement.confidence,
                 order=(10**6 if unplaced else order.get(placement.block_id, 0), c.pk),
                 block_preview="" if unplaced else preview(texts.get(placement.block_id, ""), 8),
+                selectors=c.selectors if unplaced else placement.selectors,
             )
         )
     views.sort(key=lambda view: view.order)

@@ -288,6 +288,16 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
     },
+    # A page of that collection: the fixture's thread puts one annotation on page 1.
+    "version_annotation_page": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
+    # A comment's address (its annotation IRI) leads to it on its version's page.
+    "comment_detail": {
+        "GET": (LOGIN, 404, Go("version_detail"), Go("version_detail"), Go("version_detail")),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
     # --- comments (the fixture's thread is the partner's, on a round open to them) ---
     # An empty comment or reply is refused with a message and the person sent back.
     "comment_create": {
@@ -376,7 +386,12 @@ OWNER_ONLY = {
 
 # Study URLs that answer with something other than a page (a fragment polled by htmx, a file,
 # JSON-LD), so they carry no breadcrumb with the study's title.
-NOT_PAGES = {"version_status", "version_original", "version_annotations"}
+NOT_PAGES = {
+    "version_status",
+    "version_original",
+    "version_annotations",
+    "version_annotation_page",
+}
 
 # Each area of involvement keeps its rows in its own module, merged here.
 for _area in (
@@ -425,6 +440,7 @@ class Objects:
             "token": self.token,
             "document_id": self.version.document_id,
             "number": self.version.number,
+            "page": 1,
             "comment_id": self.comment.pk,
             "round_id": self.review_round.pk,
             "notification_id": self.notification.pk,
@@ -676,6 +692,7 @@ def second_study_objects(team: StudyTeam) -> dict[str, Any]:
         "invitation_id": invitation.pk,
         "document_id": version.document_id,
         "number": version.number,
+        "page": 1,
         "comment_id": comment.pk,
         "round_id": review_round.pk,
     }

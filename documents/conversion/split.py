@@ -32,7 +32,7 @@ NESTED = {"ul", "ol", "table"}
 CONTAINERS = NESTED | {"thead", "tbody", "tfoot", "tr", "figure"}
 STRUCTURAL = BLOCKS | CONTAINERS | {"img"}
 # Elements after which plain text needs a space, so "one</p><p>two" reads "one two".
-_BREAKS = BLOCKS | NESTED | {"br", "tr"}
+BREAKS = BLOCKS | NESTED | {"br", "tr"}
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -130,7 +130,7 @@ def _collect_text(element: etree._Element, pieces: list[str]) -> None:
     for child in element:
         if isinstance(child.tag, str):
             _collect_text(child, pieces)
-            if child.tag in _BREAKS:
+            if child.tag in BREAKS:
                 pieces.append(" ")
         if child.tail:
             pieces.append(child.tail)

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from documents import webannotation
 from documents.access import document_in, version_in
-from documents.models import Outcome, ThreadState
+from documents.models import Outcome, ThreadState, Version
 from documents.selectors import ThreadView, document_threads, version_threads
 from engagement.access import StudyAccess, study_view
-from portal.accounts.models import Acknowledgement, User
 from portal.permissions import Action
 from portal.spreadsheets import SheetFormat, spreadsheet_response
 
 
 def _author_name(view: ThreadView) -> str:
-    return _person_name(view.thread.author)
-
-
-def _person_name(author: User) -> str:
-    """As the person asked to be acknowledged: by name, or as a public partner."""
-    profile = getattr(author, "profile", None)
-    if profile is not None and profile.acknowledgement == Acknowledgement.ANONYMOUS:
-        return "A public partner"
-    return author.display_name
+    return webannotation.person_name(view.thread.author)
 
 
 @study_view(Action.VIEW_DOCUMENTS)
@@ -101,6 +92,30 @@ def _csv(title: str, views: list[ThreadView]) -> HttpResponse:
     )
 
 
+def _annotation_items(access: StudyAccess, version: Version) -> list[dict[str, Any]]:
+    views = version_threads(version, access)
+    # A comment no longer found in this version points at the version it was made on.
+    earlier_ids = {view.thread.version_id for view in views if view.unplaced}
+    earlier = {
+        v.pk: webannotation.VersionPage.of(v, access.study.pk)
+        for v in Version.objects.filter(pk__in=earlier_ids).only(
+            "pk", "document_id", "number", "html"
+        )
+    }
+    return webannotation.AnnotationSet(
+        study_id=access.study.pk,
+        version=version,
+        page=webannotation.VersionPage.of(version, access.study.pk),
+        earlier=earlier,
+    ).items(views)
+
+
+def _json_ld(data: dict[str, Any]) -> HttpResponse:
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Type"] = webannotation.MEDIA_TYPE
+    return response
+
+
 @study_view(Action.VIEW_DOCUMENTS)
 @require_safe
 def version_annotations(
@@ -108,77 +123,24 @@ def version_annotations(
 ) -> HttpResponse:
     """The version's comments as a W3C Web Annotation collection (JSON-LD)."""
     version = version_in(access, document_id, number)
-    page_url = request.build_absolute_uri(
-        reverse(
-            "version_detail",
-            kwargs={"study_id": access.study.pk, "document_id": document_id, "number": number},
+    items = _annotation_items(access, version)
+    return _json_ld(
+        webannotation.collection(study_id=access.study.pk, version=version, items=items)
+    )
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def version_annotation_page(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int, page: int
+) -> HttpResponse:
+    """One page of that collection; a collection with no comments has no pages."""
+    version = version_in(access, document_id, number)
+    items = _annotation_items(access, version)
+    if not 1 <= page <= webannotation.page_count(len(items)):
+        raise Http404("No such page of annotations.")
+    return _json_ld(
+        webannotation.annotation_page(
+            study_id=access.study.pk, version=version, items=items, number=page
         )
     )
-    items: list[dict[str, Any]] = []
-    for view in version_threads(version, access):
-        if view.thread.withdrawn_at:
-            continue
-        thread_id = f"{page_url}#thread-{view.thread.pk}"
-        items.append(_annotation(view, thread_id, page_url))
-        for reply in view.replies:
-            if reply.withdrawn_at:
-                continue
-            items.append(
-                {
-                    "id": f"{page_url}#comment-{reply.pk}",
-                    "type": "Annotation",
-                    "motivation": "replying",
-                    "created": reply.created_at.isoformat(),
-                    "creator": {"type": "Person", "name": _person_name(reply.author)},
-                    "body": {"type": "TextualBody", "value": reply.body, "format": "text/plain"},
-                    "target": thread_id,
-                }
-            )
-        answer = view.response
-        if answer is not None and answer.published_at is not None:
-            text = f"{answer.get_outcome_display()}. {answer.body}"
-            if answer.reason:
-                text += f" Why: {answer.reason}"
-            items.append(
-                {
-                    "id": f"{page_url}#answer-{view.thread.pk}",
-                    "type": "Annotation",
-                    "motivation": "replying",
-                    "created": answer.published_at.isoformat(),
-                    "creator": {"type": "Organization", "name": "Study team"},
-                    "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
-                    "target": thread_id,
-                }
-            )
-    collection = {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "id": request.build_absolute_uri(),
-        "type": "AnnotationCollection",
-        "label": f"Comments on {version.document.title}, version {version.number}",
-        "total": len(items),
-        "first": {"type": "AnnotationPage", "startIndex": 0, "items": items},
-    }
-    response = JsonResponse(collection, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Type"] = (
-        'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"; charset=utf-8'
-    )
-    return response
-
-
-def _annotation(view: ThreadView, thread_id: str, page_url: str) -> dict[str, Any]:
-    target: dict[str, Any] | str = page_url
-    if view.block_id:
-        selector: dict[str, Any] = {"type": "FragmentSelector", "value": view.block_id}
-        quote = [s for s in view.thread.selectors if not view.from_earlier] or []
-        if view.quote:
-            selector["refinedBy"] = quote or [{"type": "TextQuoteSelector", "exact": view.quote}]
-        target = {"source": page_url, "selector": selector}
-    return {
-        "id": thread_id,
-        "type": "Annotation",
-        "motivation": "commenting",
-        "created": view.thread.created_at.isoformat(),
-        "creator": {"type": "Person", "name": _author_name(view)},
-        "body": {"type": "TextualBody", "value": view.thread.body, "format": "text/plain"},
-        "target": target,
-    }

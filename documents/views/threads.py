@@ -1,12 +1,15 @@
-"""Conversations across a study's documents: those still waiting for the team's answer."""
+"""Conversations across a study's documents: one by its address, those still waiting for the
+team's answer."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from documents.access import comment_in
 from documents.selectors import unanswered_threads
 from engagement.access import StudyAccess, study_view
 from portal.permissions import Action
@@ -25,3 +28,14 @@ def comments_unanswered(request: HttpRequest, access: StudyAccess) -> HttpRespon
         "documents/comments_unanswered.html",
         {"study": access.study, "page_obj": page, "query": ""},
     )
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def comment_detail(request: HttpRequest, access: StudyAccess, comment_id: int) -> HttpResponse:
+    """A comment's own address (its annotation IRI): the conversation on its version's page."""
+    comment = comment_in(access, comment_id)
+    version = comment.version
+    page = reverse("version_detail", args=[access.study.pk, version.document_id, version.number])
+    anchor = f"thread-{comment.pk}" if comment.parent_id is None else f"comment-{comment.pk}"
+    return redirect(f"{page}#{anchor}")

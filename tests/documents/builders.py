@@ -133,10 +133,17 @@ def block_text(version: Version, block_id: str) -> str:
     return next(b["text"] for b in version.blocks if b["id"] == block_id)
 
 
-def selectors_for(version: Version, block_id: str, exact: str) -> list[dict[str, Any]]:
-    """The selector list a browser sends for a selection of ``exact`` in a block."""
+def selectors_for(
+    version: Version, block_id: str, exact: str, occurrence: int = 0
+) -> list[dict[str, Any]]:
+    """The selector list a browser sends for a selection of ``exact`` in a block.
+
+    ``occurrence`` chooses a repeated passage: 0 for its first time in the block.
+    """
     text = block_text(version, block_id)
-    start = text.index(exact)
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(exact, start + 1)
     end = start + len(exact)
     return [
         {
@@ -162,6 +169,7 @@ def thread(
     exact: str = "",
     visibility: str = Visibility.MEMBERS,
     review_round: ReviewRound | None = None,
+    occurrence: int = 0,
 ) -> Comment:
     """A thread stored directly (the comment services are tested on their own)."""
     return Comment.objects.create(
@@ -170,7 +178,7 @@ def thread(
         author=author,
         body=body,
         block_id=block_id,
-        selectors=selectors_for(version, block_id, exact) if exact else [],
+        selectors=selectors_for(version, block_id, exact, occurrence) if exact else [],
         quote=exact,
         visibility=visibility,
     )

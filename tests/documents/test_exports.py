@@ -226,32 +226,45 @@ def annotations(user: User, version: Version) -> dict[str, Any]:
     return json.loads(response.content)
 
 
+def body_value(item: dict[str, Any]) -> str:
+    body = item["body"]
+    value: str = (body[0] if isinstance(body, list) else body)["value"]
+    return value
+
+
 def test_the_annotations_are_a_web_annotation_collection(team: StudyTeam, threads: Threads) -> None:
     data = annotations(team.researcher, threads.version)
     assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert data["type"] == "AnnotationCollection"
     items = data["first"]["items"]
     assert data["total"] == len(items)
-    by_body = {item["body"]["value"]: item for item in items}
+    by_body = {body_value(item): item for item in items}
     passage = by_body["Five years is long."]
     assert passage["type"] == "Annotation"
     assert passage["motivation"] == "commenting"
-    selector = passage["target"]["selector"]
-    assert selector == {
-        "type": "FragmentSelector",
-        "value": "b3",
-        "refinedBy": threads.changed.selectors,
-    }
-    quote = next(s for s in selector["refinedBy"] if s["type"] == "TextQuoteSelector")
+    target = passage["target"]
+    assert target["type"] == "SpecificResource"
+    assert target["source"].endswith(
+        reverse(
+            "version_detail",
+            args=[team.study.pk, threads.version.document_id, threads.version.number],
+        )
+    )
+    quote, position, fragment = target["selector"]
+    assert quote["type"] == "TextQuoteSelector"
     assert quote["exact"] == "five years"
-    assert any(s["type"] == "TextPositionSelector" for s in selector["refinedBy"])
+    assert position["type"] == "TextPositionSelector"
+    assert fragment["type"] == "FragmentSelector"
+    assert fragment["value"] == "b3"
     # A paragraph comment targets the block; a whole-document comment the page itself.
-    assert by_body["Say 'quit' not 'stop'."]["target"]["selector"]["value"] == "b2"
+    assert by_body["Say 'quit' not 'stop'."]["target"]["selector"][-1]["value"] == "b2"
     assert isinstance(by_body['=HYPERLINK("http://evil")']["target"], str)
     reply = by_body["Thanks for raising it."]
     assert reply["motivation"] == "replying"
     assert reply["target"] == passage["id"]
     assert "A private health worry." in by_body
+    # A team draft answer is not published, so it is not exported.
+    assert "No change needed. A team draft answer." not in by_body
 
 
 def test_a_partners_annotations_leave_out_what_they_may_not_see(
@@ -259,7 +272,7 @@ def test_a_partners_annotations_leave_out_what_they_may_not_see(
 ) -> None:
     other = MembershipFactory(study=team.study).user
     items = annotations(other, threads.version)["first"]["items"]
-    bodies = {item["body"]["value"] for item in items}
+    bodies = {body_value(item) for item in items}
     assert "Five years is long." in bodies
     assert "A private health worry." not in bodies
 
@@ -269,8 +282,7 @@ def test_withdrawn_comments_are_left_out_of_the_annotations(
 ) -> None:
     Comment.objects.filter(pk=threads.formula.pk).update(withdrawn_at=timezone.now())
     bodies = {
-        item["body"]["value"]
-        for item in annotations(team.researcher, threads.version)["first"]["items"]
+        body_value(item) for item in annotations(team.researcher, threads.version)["first"]["items"]
     }
     assert '=HYPERLINK("http://evil")' not in bodies
 

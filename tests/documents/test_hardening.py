@@ -247,12 +247,12 @@ def test_the_annotation_export_includes_the_teams_published_answer(team, version
         },
     )
     data = json.loads(client_for(team.partner).get(url).content)
-    answers = [
-        item for item in data["first"]["items"] if item["id"].endswith(f"answer-{comment.pk}")
-    ]
+    thread_iri = next(item["id"] for item in data["first"]["items"] if "#" not in item["id"])
+    answers = [item for item in data["first"]["items"] if item["id"] == f"{thread_iri}#answer"]
     assert answers
-    assert "We said so" in answers[0]["body"]["value"]
-    assert answers[0]["target"].endswith(f"#thread-{comment.pk}")
+    assert "We said so" in answers[0]["body"][0]["value"]
+    assert answers[0]["target"] == thread_iri
+    assert thread_iri.endswith(f"/comments/{comment.pk}/")
 
 
 def test_a_round_far_in_the_past_is_refused(team, version):
