@@ -71,7 +71,7 @@ class _Piece:
 
 
 def document_page(
-    version_id: int,
+    version_stamp: str,
     stored_html: str,
     passages: Iterable[Passage],
     counts: dict[str, int],
@@ -84,7 +84,7 @@ def document_page(
     key = (
         "document-page:"
         + hashlib.sha256(
-            repr((_REVISION, version_id, translation.get_language(), passages, counted)).encode()
+            repr((_REVISION, version_stamp, translation.get_language(), passages, counted)).encode()
         ).hexdigest()
     )
     page = cache.get(key)

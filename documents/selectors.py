@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from documents.models import (
 from documents.rendition import preview
 from engagement.access import StudyAccess
 from engagement.models import Study
+
+BLOCK_TEXTS_SECONDS = 7 * 24 * 60 * 60
 
 # A version row carries its whole rendition; lists and joins need only its number and state.
 _HEAVY_VERSION_FIELDS = ("html", "blocks", "readability", "warnings", "change_summary")
@@ -58,9 +61,36 @@ def previous_ready_version(version: Version) -> Version | None:
         Version.objects.filter(
             document_id=version.document_id, number__lt=version.number, status=VersionStatus.READY
         )
+        .defer(*_HEAVY_VERSION_FIELDS)
         .order_by("-number")
         .first()
     )
+
+
+def version_stamp(version: Version) -> str:
+    """What names a prepared version's content in the cache: its id, and when it was made."""
+    made = version.converted_at.isoformat() if version.converted_at else "not-yet"
+    return f"{version.pk}:{made}"
+
+
+def block_texts(version: Version) -> dict[str, tuple[int, str]]:
+    """Each block's place in reading order (from 1) and its plain text, by block id.
+
+    A prepared version never changes, so this is kept in the cache: the version page need not
+    load and decode every block's HTML (``Version.blocks``) on each view.
+    """
+    key = f"version-block-texts:{version_stamp(version)}"
+    texts: dict[str, tuple[int, str]] | None = cache.get(key)
+    if texts is None:
+        blocks = (
+            version.blocks
+            if "blocks" not in version.get_deferred_fields()
+            else Version.objects.values_list("blocks", flat=True).get(pk=version.pk)
+        )
+        texts = {block["id"]: (index, block["text"]) for index, block in enumerate(blocks, 1)}
+        if version.status == VersionStatus.READY:
+            cache.set(key, texts, BLOCK_TEXTS_SECONDS)
+    return texts
 
 
 @dataclass
@@ -130,46 +160,46 @@ class ThreadPlace:
     order: tuple[int, int]
     start: int | None = None
     end: int | None = None
+    carried: bool = False  # from an earlier version, placed into this one
 
 
-def version_thread_places(version: Version, access: StudyAccess) -> list[ThreadPlace]:
+def version_thread_places(
+    version: Version, access: StudyAccess, only_own: bool | None = None
+) -> list[ThreadPlace]:
     """Every thread this person may see on the version, in document order: two light queries.
 
     Enough to count the comments on each block, mark their passages and page the list,
     without loading bodies, authors, answers or replies.
     """
-    visible = _visible(access, hidden_by_independent_review(version, access))
-    blocks = {block["id"]: (index, block["text"]) for index, block in enumerate(version.blocks, 1)}
+    if only_own is None:
+        only_own = hidden_by_independent_review(version, access)
+    visible = _visible(access, only_own)
+    blocks = block_texts(version)
     places = [
-        _place(row["pk"], row["block_id"], row["selectors"], row["withdrawn_at"], blocks)
-        for row in Comment.objects.filter(visible, version=version, parent__isnull=True).values(
-            "pk", "block_id", "selectors", "withdrawn_at"
-        )
+        _place(pk, block_id, selectors, withdrawn_at, blocks)
+        for pk, block_id, selectors, withdrawn_at in Comment.objects.filter(
+            visible, version=version, parent__isnull=True
+        ).values_list("pk", "block_id", "selectors", "withdrawn_at")
     ]
-    for row in (
+    for comment_id, block_id, selectors, method, withdrawn_at in (
         CommentPlacement.objects.filter(version=version)
         .filter(_prefixed(visible, "comment__"))
-        .values("comment_id", "block_id", "selectors", "method", "comment__withdrawn_at")
+        .values_list("comment_id", "block_id", "selectors", "method", "comment__withdrawn_at")
     ):
-        if row["method"] == "unplaced":
+        if method == "unplaced":
             places.append(
                 ThreadPlace(
-                    thread_id=row["comment_id"],
+                    thread_id=comment_id,
                     block_id="",
                     unplaced=True,
-                    withdrawn=row["comment__withdrawn_at"] is not None,
-                    order=(10**6, row["comment_id"]),
+                    withdrawn=withdrawn_at is not None,
+                    order=(10**6, comment_id),
+                    carried=True,
                 )
             )
         else:
             places.append(
-                _place(
-                    row["comment_id"],
-                    row["block_id"],
-                    row["selectors"],
-                    row["comment__withdrawn_at"],
-                    blocks,
-                )
+                _place(comment_id, block_id, selectors, withdrawn_at, blocks, carried=True)
             )
     places.sort(key=lambda place: place.order)
     return places
@@ -181,6 +211,8 @@ def _place(
     selectors: object,
     withdrawn_at: object,
     blocks: dict[str, tuple[int, str]],
+    *,
+    carried: bool = False,
 ) -> ThreadPlace:
     index, text = blocks.get(block_id, (0, ""))
     start, end = _passage_in(text, selectors) if block_id in blocks else (None, None)
@@ -192,6 +224,7 @@ def _place(
         order=(index, thread_id),
         start=start,
         end=end,
+        carried=carried,
     )
 
 
@@ -217,13 +250,18 @@ def _passage_in(text: str, selectors: object) -> tuple[int | None, int | None]:
 
 
 def version_threads(
-    version: Version, access: StudyAccess, only: list[int] | None = None
+    version: Version,
+    access: StudyAccess,
+    only: list[ThreadPlace] | None = None,
+    only_own: bool | None = None,
 ) -> list[ThreadView]:
     """The threads shown on a version, in document order, in a fixed number of queries.
 
-    ``only`` limits them to those ids (one page of the list).
+    ``only`` limits them to those places (one page of the list); ``only_own`` is
+    ``hidden_by_independent_review``, when the caller has it already.
     """
-    only_own = hidden_by_independent_review(version, access)
+    if only_own is None:
+        only_own = hidden_by_independent_review(version, access)
     visible = _visible(access, only_own)
     replies = Prefetch(
         "replies",
@@ -234,32 +272,48 @@ def version_threads(
     )
     own_threads = Comment.objects.filter(visible, version=version, parent__isnull=True)
     placed = CommentPlacement.objects.filter(version=version)
+    want_own = want_placed = True
     if only is not None:
-        own_threads = own_threads.filter(pk__in=only)
-        placed = placed.filter(comment_id__in=only)
-    own = list(
-        own_threads.select_related("author", "author__profile", "response", "response__changed_in")
-        .defer(*_light("response__changed_in"))
-        .prefetch_related(replies)
+        own_ids = [p.thread_id for p in only if not p.carried]
+        placed_ids = [p.thread_id for p in only if p.carried]
+        own_threads = own_threads.filter(pk__in=own_ids)
+        placed = placed.filter(comment_id__in=placed_ids)
+        # Nothing to ask for: skip the query, whose building alone costs a page view time.
+        want_own, want_placed = bool(own_ids), bool(placed_ids)
+    own = (
+        list(
+            own_threads.select_related(
+                "author", "author__profile", "response", "response__changed_in"
+            )
+            .defer(*_light("response__changed_in"))
+            .prefetch_related(replies)
+        )
+        if want_own
+        else []
     )
     for comment in own:
         comment.version = version  # already loaded; joining it again would copy it per row
-    placements = list(
-        placed.filter(_prefixed(visible, "comment__"))
-        .select_related(
-            "comment__author",
-            "comment__author__profile",
-            "comment__response",
-            "comment__response__changed_in",
-            "comment__version",
+    placements = (
+        list(
+            placed.filter(_prefixed(visible, "comment__"))
+            .select_related(
+                "comment__author",
+                "comment__author__profile",
+                "comment__response",
+                "comment__response__changed_in",
+                "comment__version",
+            )
+            .defer(*_light("comment__response__changed_in"), *_light("comment__version"))
+            .prefetch_related(
+                Prefetch("comment__replies", queryset=replies.queryset, to_attr="reply_list")
+            )
         )
-        .defer(*_light("comment__response__changed_in"), *_light("comment__version"))
-        .prefetch_related(
-            Prefetch("comment__replies", queryset=replies.queryset, to_attr="reply_list")
-        )
+        if want_placed
+        else []
     )
-    order = {block["id"]: index for index, block in enumerate(version.blocks, start=1)}
-    texts = {block["id"]: block["text"] for block in version.blocks}
+    blocks = block_texts(version)
+    order = {block_id: index for block_id, (index, _text) in blocks.items()}
+    texts = {block_id: text for block_id, (_index, text) in blocks.items()}
     views = [
         ThreadView(
             thread=c,

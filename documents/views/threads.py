@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from documents.access import comment_in
+from documents.links import thread_address
 from documents.selectors import unanswered_threads
 from engagement.access import StudyAccess, study_view
 from portal.permissions import Action
@@ -37,5 +38,7 @@ def comment_detail(request: HttpRequest, access: StudyAccess, comment_id: int) -
     comment = comment_in(access, comment_id)
     version = comment.version
     page = reverse("version_detail", args=[access.study.pk, version.document_id, version.number])
-    anchor = f"thread-{comment.pk}" if comment.parent_id is None else f"comment-{comment.pk}"
-    return redirect(f"{page}#{anchor}")
+    address = thread_address(page, comment.parent_id or comment.pk)
+    if comment.parent_id is not None:
+        address = f"{address.partition('#')[0]}#comment-{comment.pk}"
+    return redirect(address)

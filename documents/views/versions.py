@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from documents import fragments
-from documents.access import document_in, version_in
+from documents.access import document_in, version_for_page, version_in
+from documents.blocks import Block
 from documents.diffing import diff_summary, diff_versions
 from documents.forms import CommentForm, VersionForm
 from documents.highlights import Passage, document_page
@@ -26,9 +27,12 @@ from documents.rendition import preview
 from documents.selectors import (
     ThreadView,
     assignment_of,
+    block_texts,
     drafts_for,
+    hidden_by_independent_review,
     previous_ready_version,
     rounds_of,
+    version_stamp,
     version_thread_places,
     version_threads,
 )
@@ -159,12 +163,18 @@ def _review_context(
     drafts = drafts_for(version, access)
     draft = drafts.get(NEW_COMMENT_KEY)
     chosen_block = request.GET.get("block") or (draft.block_id if draft else "")
-    block = next((b for b in version_blocks(version) if b.id == chosen_block), None)
+    texts = block_texts(version)
+    block = (
+        Block(id=chosen_block, kind="", text=texts[chosen_block][1], html="")
+        if chosen_block in texts
+        else None
+    )
     assignment = assignment_of(version, access)
     rounds = rounds_of(version)
     now = timezone.now()
 
-    places = version_thread_places(version, access)
+    only_own = hidden_by_independent_review(version, access)
+    places = version_thread_places(version, access, only_own)
     counts = Counter(place.block_id for place in places if place.block_id)
     on = request.GET.get("on", "")
     listed = [place for place in places if place.block_id == on] if on in counts else places
@@ -189,7 +199,13 @@ def _review_context(
         if focus is not None and focus in ids
         else paginator.get_page(request.GET.get("page"))
     )
-    threads = version_threads(version, access, only=list(page.object_list))
+    on_page = set(page.object_list)
+    threads = version_threads(
+        version,
+        access,
+        only=[place for place in listed if place.thread_id in on_page],
+        only_own=only_own,
+    )
     marked = {place.thread_id for place in places if place.start is not None}
 
     states = {value: str(label) for value, label in ThreadState.choices}
@@ -223,18 +239,14 @@ def _review_context(
         **addresses,
         "t": labels,
         "document_html": mark_safe(  # noqa: S308 - sanitised when converted; marks are ours
-            document_page(version.pk, version.html, passages, counts)
+            document_page(version_stamp(version), version.html, passages, counts)
         ),
         "threads": threads,
         "thread_total": len(places),
         "listed_total": len(listed),
         "thread_page": page,
         "on_block": on,
-        "on_block_preview": next(
-            (preview(b.text, 8) for b in version_blocks(version) if b.id == on), ""
-        )
-        if on
-        else "",
+        "on_block_preview": preview(texts[on][1], 8) if on else "",
         "can_comment_now": access.is_team
         or (assignment is not None and round_is_open(assignment.round, now)),
         "review_closed": assignment is not None and assignment.round.deadline <= now,
@@ -252,7 +264,6 @@ def _review_context(
         "assignment": assignment,
         "rounds": rounds,
         "open_round": next((r for r in rounds if round_is_open(r)), None),
-        "previous": previous_ready_version(version),
     }
 
 
@@ -287,21 +298,33 @@ def _open_reply_form(
 def version_detail(
     request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
-    version = version_in(access, document_id, number)
+    version = version_for_page(access, document_id, number)
+    versions = list(
+        Version.objects.filter(document_id=document_id)
+        .order_by("number")
+        .values("number", "status")
+    )
     context: dict[str, object] = {
         "study": access.study,
         "access": access,
         "document": version.document,
         "version": version,
-        "versions": list(
-            Version.objects.filter(document_id=document_id).values("number", "status")
-        ),
+        "versions": versions,
         "can_manage": access.may(Action.MANAGE_DOCUMENTS),
         "can_respond": access.may(Action.RESPOND),
         "can_manage_rounds": access.may(Action.MANAGE_ROUNDS),
     }
     if version.status == VersionStatus.READY:
         context.update(_review_context(request, access, version))
+        # The latest prepared version before this one, for "What changed since version N".
+        context["previous"] = next(
+            (
+                v["number"]
+                for v in reversed(versions)
+                if v["number"] < version.number and v["status"] == VersionStatus.READY
+            ),
+            None,
+        )
     return render(request, "documents/version_detail.html", context)
 
 

@@ -120,6 +120,11 @@ def test_team_only_stays_team_only_after_logging_in(team: StudyTeam, place: dict
     assert 'id="visibility_members" value="members" checked' not in page
 
 
+def at_thread(place: dict[str, Any]) -> str:
+    """The version page opened at the conversation, whichever page of comments it is on."""
+    return f"{place['page']}?thread={place['thread'].pk}#thread-{place['thread'].pk}"
+
+
 def test_a_reply_sent_after_the_session_ran_out_comes_back_in_its_box(
     team: StudyTeam, place: dict[str, Any]
 ) -> None:
@@ -127,7 +132,7 @@ def test_a_reply_sent_after_the_session_ran_out_comes_back_in_its_box(
     client.post(place["reply"], {"body": WORDS, "next": place["page"]})
     log_in(client, team.partner)
     back = client.get(place["reply"])
-    assert back["Location"] == f"{place['page']}#thread-{place['thread'].pk}"
+    assert back["Location"] == at_thread(place)
     assert any("your reply was sent" in m for m in messages_of(back))
     draft = CommentDraft.objects.get(author=team.partner, key=reply_key(place["thread"].pk))
     assert draft.body == WORDS
@@ -188,7 +193,7 @@ def test_a_button_pressed_after_the_session_ran_out_says_nothing_was_done(
     client.post(place["confirm"], {"next": place["page"]})
     log_in(client, team.partner)
     back = client.get(place["confirm"])
-    assert back["Location"] == f"{place['page']}#thread-{place['thread'].pk}"
+    assert back["Location"] == at_thread(place)
     assert any("logged out, so that was not done" in m for m in messages_of(back))
 
 
@@ -238,7 +243,7 @@ def test_get_to_post_only_comment_urls_goes_to_the_page_with_the_form(
     team: StudyTeam, place: dict[str, Any]
 ) -> None:
     client = client_for(team.partner)
-    thread_anchor = f"{place['page']}#thread-{place['thread'].pk}"
+    thread_anchor = at_thread(place)
     draft_url = place["create"].replace("comments/", "draft/")
     assert client.get(place["create"])["Location"] == place["page"]
     assert client.get(draft_url)["Location"] == place["page"]
@@ -253,7 +258,7 @@ def test_get_to_resolve_goes_to_the_thread_for_the_team(
 ) -> None:
     url = reverse("comment_resolve", args=[team.study.pk, place["thread"].pk])
     response = client_for(team.researcher).get(url)
-    assert response["Location"] == f"{place['page']}#thread-{place['thread'].pk}"
+    assert response["Location"] == at_thread(place)
     assert client_for(team.partner).get(url).status_code == 403
 
 

@@ -510,9 +510,10 @@ def test_a_comments_iri_leads_to_the_conversation(team: StudyTeam, sheet: Sheet)
         "version_detail", args=[team.study.pk, sheet.version.document_id, sheet.version.number]
     )
     assert response.status_code == 302
-    assert response["Location"] == f"{page}#thread-{sheet.across_line.pk}"
+    thread = sheet.across_line.pk
+    assert response["Location"] == f"{page}?thread={thread}#thread-{thread}"
     reply = client_for(team.partner).get(iri_of(sheet.reply).removeprefix(settings.SITE_URL))
-    assert reply["Location"] == f"{page}#comment-{sheet.reply.pk}"
+    assert reply["Location"] == f"{page}?thread={thread}#comment-{sheet.reply.pk}"
     other = MembershipFactory(study=team.study).user
     private = iri_of(sheet.private).removeprefix(settings.SITE_URL)
     assert client_for(other).get(private).status_code == 404
