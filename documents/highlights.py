@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.core.cache import cache
@@ -47,7 +47,7 @@ _BLOCK_TAGS = {f"h{level}" for level in range(1, 7)} | {
 _HOLDERS = {"li", "td", "th"}
 _NESTED = {"ul", "ol", "table"}
 _BREAKS = _BLOCK_TAGS | _NESTED | {"br", "tr"}
-_SPACE = re.compile(r"\s")
+_RUNS = re.compile(r"(?P<space>\s+)|(?P<word>\S+)")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ class _Piece:
     element: etree._Element
     attribute: str  # "text" or "tail"
     value: str
-    positions: list[int] | None = None  # collapsed position of each character, -1 if dropped
+    # (first, end, position, is whitespace) for each run of word or whitespace characters
+    runs: list[tuple[int, int, int, bool]] = field(default_factory=list)
 
 
 def document_page(
@@ -99,13 +100,20 @@ def _mark(stored_html: str, passages: list[Passage], counts: dict[str, int]) -> 
     by_block: dict[str, list[Passage]] = {}
     for passage in passages:
         by_block.setdefault(passage.block_id, []).append(passage)
+    labels: dict[tuple[int, str], tuple[str, str]] = {}
     for element in root.xpath(".//*[@data-block]"):
         block_id = element.get("data-block")
         if block_id in by_block:
             _mark_block(element, by_block[block_id])
-        if counts.get(block_id):
-            _add_count(element, block_id, counts[block_id])
-    return "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
+        count = counts.get(block_id)
+        if count:
+            tag = str(element.tag)
+            if (count, tag) not in labels:
+                labels[count, tag] = _count_labels(count, tag)
+            _add_count(element, block_id, *labels[count, tag])
+    # One serialisation of the wrapper, less its own tags, is much quicker than one a child.
+    whole = etree.tostring(root, encoding="unicode", method="html")
+    return whole[len("<div>") : -len("</div>")]
 
 
 def _is_furniture(element: etree._Element) -> bool:
@@ -135,11 +143,9 @@ def _pieces(block: etree._Element) -> list[_Piece | None]:
 
 
 def _measure(pieces: list[_Piece | None]) -> None:
-    """Give every character its position in the collapsed, trimmed text (as split.py counts).
-
-    Every whitespace character of a run shares the position of the one space it collapses to;
-    a run at the start of the block has none, and one at the end lies past the last word.
-    """
+    """Give every run of a piece its position in the collapsed, trimmed text (as split.py
+    counts): a word its first character's; a run of whitespace the position of the one space
+    it collapses to (none at the start of the block; past the last word at its end)."""
     position = 0
     pending = False
     started = False
@@ -147,20 +153,38 @@ def _measure(pieces: list[_Piece | None]) -> None:
         if piece is None:
             pending = pending or started
             continue
-        positions: list[int] = []
-        for char in piece.value:
-            if _SPACE.match(char):
+        runs: list[tuple[int, int, int, bool]] = []
+        for match in _RUNS.finditer(piece.value):
+            first, last = match.span()
+            if match.lastgroup == "space":
                 pending = pending or started
-                # Where the collapsed space will stand, if a word follows.
-                positions.append(position if started else -1)
+                runs.append((first, last, position if started else -1, True))
                 continue
             if pending:
                 position += 1
                 pending = False
-            positions.append(position)
-            position += 1
+            runs.append((first, last, position, False))
+            position += last - first
             started = True
-        piece.positions = positions
+        piece.runs = runs
+
+
+def _span(piece: _Piece, lo: int, hi: int) -> tuple[int, int] | None:
+    """The characters of the piece whose positions fall in ``lo:hi``, if any."""
+    first = last = -1
+    for start, end, at, space in piece.runs:
+        if space:
+            inside = lo <= at < hi
+            a, b = start, end
+        else:
+            a = start + max(lo, at) - at
+            b = start + min(hi, at + end - start) - at
+            inside = a < b
+        if inside:
+            if first < 0:
+                first = a
+            last = b
+    return (first, last) if first >= 0 else None
 
 
 def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
@@ -174,13 +198,13 @@ def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
             intervals.append((lo, hi, covering))
     started: set[int] = set()
     for piece in pieces:
-        if piece is None or piece.positions is None:
+        if piece is None or not piece.runs:
             continue
         cuts = []
         for lo, hi, covering in intervals:
-            span = [i for i, at in enumerate(piece.positions) if lo <= at < hi]
-            if span:
-                cuts.append((span[0], span[-1] + 1, covering))
+            span = _span(piece, lo, hi)
+            if span is not None:
+                cuts.append((span[0], span[1], covering))
         if cuts:
             _wrap(piece, cuts, started)
 
@@ -227,16 +251,20 @@ def _target(thread_id: int) -> etree._Element:
     return etree.Element("span", {"id": f"passage-{thread_id}", "class": "passage-start"})
 
 
-def _add_count(block: etree._Element, block_id: str, count: int) -> None:
+def _count_labels(count: int, tag: str) -> tuple[str, str]:
+    """What a block's count shows ("2 comments") and what a screen reader hears."""
     words = ngettext("%(n)d comment", "%(n)d comments", count) % {"n": count}
+    return words, _("%(words)s on this %(noun)s") % {"words": words, "noun": noun(tag)}
+
+
+def _add_count(block: etree._Element, block_id: str, words: str, name: str) -> None:
     link = etree.Element(
         "a",
         {
             "class": "block-count",
             "href": f"?on={block_id}#comments-heading",
             "data-label": words,
-            "aria-label": _("%(words)s on this %(noun)s")
-            % {"words": words, "noun": noun(str(block.tag))},
+            "aria-label": name,
         },
     )
     if block.tag in _HOLDERS:
