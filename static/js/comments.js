@@ -662,7 +662,7 @@
       hint.setAttribute("data-quote-hint", "");
       hint.textContent =
         "You are commenting on the whole document. To comment on one part, use a " +
-        "“Comment on this paragraph” link, or select some words in the text.";
+        "“+ Comment” link under a paragraph, or select some words in the text.";
       d.appendChild(hint);
       return;
     }
