@@ -80,6 +80,17 @@ def test_my_involvement_shows_time_in_hours_and_minutes(team: StudyTeam) -> None
     assert as_shown("45 min. State:") in page_text(response)
 
 
+def test_the_table_by_study_and_stage_can_be_scrolled_from_the_keyboard(team: StudyTeam) -> None:
+    # On a phone the table is wider than the screen and scrolls in its box.
+    recorded(team, submit=True)
+    html = page_text(client_for(team.partner).get(URL))
+    assert (
+        '<div class="table-responsive" tabindex="0" role="region" '
+        'aria-labelledby="groups-caption">' in html
+    )
+    assert '<caption id="groups-caption">By study and stage</caption>' in html
+
+
 def test_paid_contributions_count_as_paid(team: StudyTeam) -> None:
     contribution = recorded(team, submit=True)
     contribution_approve(contribution=contribution, by=team.coordinator)
