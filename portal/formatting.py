@@ -5,34 +5,34 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 PENNY = Decimal("0.01")
 
 
 def duration(minutes: int | None) -> str:
-    """Time spent as people say it: 95 -> "1 hour 35 minutes", 60 -> "1 hour"."""
+    """Time spent, the one way every page, email and PDF shows it: 210 -> "3 h 30 min",
+    45 -> "45 min", 120 -> "2 h", nothing -> "0 min".
+
+    Short, so that a table's columns stay narrow on a phone; a number is never split from its
+    unit at the end of a line (a no-break space joins them). Spreadsheets keep ``hours``.
+    """
     whole, rest = divmod(int(minutes or 0), 60)
     parts = []
     if whole:
-        parts.append(ngettext("%(n)s hour", "%(n)s hours", whole) % {"n": whole})
+        parts.append(_("%(n)s\u00a0h") % {"n": f"{whole:,}"})
     if rest or not whole:
-        parts.append(ngettext("%(n)s minute", "%(n)s minutes", rest) % {"n": rest})
+        parts.append(_("%(n)s\u00a0min") % {"n": rest})
     return " ".join(parts)
 
 
 def hours(minutes: int | None) -> Decimal:
     """Minutes as a number of hours, to at most two places: 90 -> 1.5, 20 -> 0.33, 60 -> 1.
 
-    Tables, charts and spreadsheets all show hours this way.
+    For spreadsheets, which add the column up; pages show ``duration``.
     """
     exact = (Decimal(int(minutes or 0)) / Decimal(60)).quantize(PENNY, rounding=ROUND_HALF_UP)
     return Decimal(str(exact).rstrip("0").rstrip("."))
-
-
-def hours_text(minutes: int | None) -> str:
-    """The same number of hours as text: 90 -> "1.5"."""
-    return str(hours(minutes))
 
 
 def money_amount(value: Decimal | int | float | str | None) -> Decimal:

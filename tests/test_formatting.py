@@ -5,34 +5,43 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
-from portal.formatting import duration, hours, hours_text, money, money_amount
+from portal.formatting import duration, hours, money, money_amount
+
+NBSP = "\u00a0"
 
 
 @pytest.mark.parametrize(
-    ("minutes", "words"),
+    ("minutes", "shown"),
     [
-        (0, "0 minutes"),
-        (1, "1 minute"),
-        (45, "45 minutes"),
-        (60, "1 hour"),
-        (95, "1 hour 35 minutes"),
-        (120, "2 hours"),
-        (1439, "23 hours 59 minutes"),
-        (None, "0 minutes"),
+        (0, "0 min"),
+        (1, "1 min"),
+        (45, "45 min"),
+        (60, "1 h"),
+        (95, "1 h 35 min"),
+        (120, "2 h"),
+        (210, "3 h 30 min"),
+        (1439, "23 h 59 min"),
+        (90_000, "1,500 h"),
+        (None, "0 min"),
     ],
 )
-def test_it_puts_time_into_words(minutes, words):
-    assert duration(minutes) == words
+def test_it_shows_time_in_hours_and_minutes(minutes, shown):
+    # A number and its unit are joined by a no-break space, so "3 h" never splits over lines.
+    assert duration(minutes) == shown.replace(" h", f"{NBSP}h").replace(" min", f"{NBSP}min")
+
+
+def test_time_is_never_a_decimal_number_of_hours():
+    for minutes in (20, 30, 90, 210, 1439):
+        assert "." not in duration(minutes)
 
 
 @pytest.mark.parametrize(
     ("minutes", "number"),
     [(0, "0"), (20, "0.33"), (30, "0.5"), (60, "1"), (90, "1.5"), (600, "10"), (6000, "100")],
 )
-def test_it_gives_hours_to_at_most_two_places_without_trailing_zeros(minutes, number):
-    assert hours_text(minutes) == number
-    assert hours(minutes) == Decimal(number)
+def test_spreadsheets_get_hours_as_a_number_to_at_most_two_places(minutes, number):
     # A number, not text, so that a spreadsheet can add the column up.
+    assert hours(minutes) == Decimal(number)
     assert isinstance(hours(minutes), Decimal)
 
 
@@ -52,11 +61,9 @@ def test_it_shows_money_in_pounds_to_the_penny(value, text):
 
 
 def test_templates_use_the_same_words_through_the_filters():
-    template = Template(
-        "{% load formatting %}{{ minutes|duration }}; {{ minutes|hours }} h; {{ due|money }}"
-    )
+    template = Template("{% load formatting %}{{ minutes|duration }}; {{ due|money }}")
     shown = template.render(Context({"minutes": 95, "due": Decimal("1500")}))
-    assert shown == "1 hour 35 minutes; 1.58 h; £1,500.00"
+    assert shown == f"1{NBSP}h 35{NBSP}min; £1,500.00"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from engagement.involvement.selectors import MonthlyByStage
-from portal.formatting import hours_text
+from portal.formatting import duration
 
 WIDTH = 720
 MARGIN = 8
@@ -61,9 +61,9 @@ def involvement_by_stage_chart(
         y0 = MARGIN + index * step
         baseline = y0 + LABEL_HEIGHT + BAND_HEIGHT
         if series.total_minutes:
-            label = _("%(stage)s: %(hours)s hours") % {
+            label = _("%(stage)s: %(time)s") % {
                 "stage": series.stage.name,
-                "hours": hours_text(series.total_minutes),
+                "time": duration(series.total_minutes),
             }
         else:
             label = _("%(stage)s: no involvement") % {"stage": series.stage.name}

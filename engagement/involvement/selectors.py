@@ -32,7 +32,7 @@ from engagement.models import (
     Study,
 )
 from portal.accounts.models import User
-from portal.formatting import hours, hours_text
+from portal.formatting import duration
 from portal.permissions import Role, team_roles
 
 # Drafts are the partner's own until they submit them; history shows the rest.
@@ -104,13 +104,15 @@ class Cell:
     minutes: int = 0
 
     @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
-
-    @property
-    def text(self) -> str:
-        """As a table cell shows it: "2 (1.5 h)"."""
-        return f"{self.count} ({hours_text(self.minutes)} h)"
+    def html(self) -> SafeString:
+        """As a table cell shows it: "2", and under it "(1 h 30 min)"; "0" where there is
+        nothing. The time has a line of its own and may wrap between hours and minutes, so
+        eight stages still fit a laptop's width."""
+        if not self.count:
+            return format_html("{}", 0)
+        return format_html(
+            '{}<br><span class="small text-wrap">({})</span>', self.count, duration(self.minutes)
+        )
 
 
 @dataclass
@@ -127,8 +129,8 @@ class PartnerRow:
         return format_html_join(
             "",
             '<td class="text-end" data-cell="{}-{}">{}</td>',
-            [(key, i, cell.text) for i, cell in enumerate(self.cells)]
-            + [(key, "total", self.total.text)],
+            [(key, i, cell.html) for i, cell in enumerate(self.cells)]
+            + [(key, "total", self.total.html)],
         )
 
 
@@ -208,10 +210,6 @@ class StageSeries:
     def total_minutes(self) -> int:
         return sum(self.minutes)
 
-    @property
-    def hours(self) -> list[str]:
-        return [hours_text(m) for m in self.minutes]
-
 
 @dataclass
 class MonthlyByStage:
@@ -280,8 +278,8 @@ def monthly_minutes(
             format_html_join(
                 "",
                 cell,
-                [(hours_text(s.minutes[i]),) for s in series]
-                + [(hours_text(sum(s.minutes[i] for s in series)),)],
+                [(duration(s.minutes[i]),) for s in series]
+                + [(duration(sum(s.minutes[i] for s in series)),)],
             ),
         )
         for i, month in enumerate(months)
@@ -329,10 +327,6 @@ class StageTotal:
     count: int
     minutes: int
 
-    @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
-
 
 @dataclass
 class StudyTotal:
@@ -341,10 +335,6 @@ class StudyTotal:
     stages: list[StageTotal]
     count: int = 0
     minutes: int = 0
-
-    @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
 
 
 def partner_totals(
@@ -457,14 +447,14 @@ def own_filtered(queryset: QuerySet[Contribution], data: dict[str, Any]) -> Quer
 
 
 def involvement_totals(queryset: QuerySet[Contribution]) -> dict[str, Any]:
-    """Hours, activities and payments of what is filtered, in one query."""
+    """Minutes, activities and payments of what is filtered, in one query."""
     totals = queryset.aggregate(
         activities=Count("id"),
         minutes=Sum("minutes"),
         due=Sum("payment_due", filter=Q(state=ContributionState.APPROVED)),
         paid=Sum("payment_due", filter=Q(state=ContributionState.PAID)),
     )
-    totals["hours"] = hours(totals["minutes"] or 0)
+    totals["minutes"] = totals["minutes"] or 0
     totals["due"] = totals["due"] or Decimal("0.00")
     totals["paid"] = totals["paid"] or Decimal("0.00")
     return totals
@@ -483,7 +473,7 @@ def involvement_group_totals(queryset: QuerySet[Contribution]) -> list[dict[str,
         )
         .order_by("study__title", "study_id", "stage__position", "stage_id")
     )
-    return [{**row, "hours": hours(row["minutes"] or 0)} for row in rows]
+    return list(rows)
 
 
 # --- approvals and payments -----------------------------------------------------------------

@@ -17,11 +17,6 @@ def duration(minutes: int | None) -> str:
 
 
 @register.filter
-def hours(minutes: int | None) -> str:
-    return formatting.hours_text(minutes)
-
-
-@register.filter
 def money(value: Decimal | int | float | str | None) -> str:
     return formatting.money(value)
 

@@ -97,9 +97,7 @@ def test_the_study_page_shows_the_chart_and_its_table(
     chart = page.get_by_role("img", name="Involvement by stage over time")
     expect(chart).to_be_visible()
     page.get_by_text("Show the figures in the chart as a table").click()
-    expect(
-        page.get_by_role("table", name="Hours of involvement per month and stage")
-    ).to_be_visible()
+    expect(page.get_by_role("table", name="Time given each month, by stage")).to_be_visible()
     expect(page.get_by_text("3 stages have no involvement")).to_be_visible()
 
 

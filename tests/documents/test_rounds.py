@@ -14,7 +14,9 @@ from engagement.models import Membership
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version
+from tests.engagement.pages import described
 from tests.factories import MembershipFactory
+from tests.time_text import as_shown
 
 
 @pytest.fixture
@@ -256,7 +258,7 @@ def test_a_partner_finishes_with_the_time_spent_and_only_once(
     assert response.redirect_chain[-1][0] == reverse(
         "contribution_detail", args=[team.study.pk, assignment.contribution_id]
     )
-    assert "1 hour 30 minutes" in response.content.decode()
+    assert described(response, "Time spent") == "1 h 30 min"
     assert "Submit for approval" in response.content.decode()
     page = client.get(
         reverse("version_detail", args=[team.study.pk, version.document_id, version.number])
@@ -271,7 +273,9 @@ def test_a_partner_finishes_with_the_time_spent_and_only_once(
 
     again = client.post(finish_url(review_round), {"hours": 3, "minutes": 0})
     assert again.status_code == 200
-    assert "You have already finished this review (90 minutes)." in again.content.decode()
+    assert as_shown("You have already finished this review (1 h 30 min).") in (
+        again.content.decode()
+    )
     # While it is unsent, the finished page leads back to it.
     assert "Send the time you gave for approval" in again.content.decode()
     assignment.refresh_from_db()
@@ -307,7 +311,7 @@ def test_a_finished_review_waits_on_the_dashboard_until_it_is_sent(
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert "Involvement you have not sent yet" in dashboard
     assert detail in dashboard
-    assert "45 minutes" in dashboard
+    assert as_shown(" · 45 min · not sent yet</p>") in dashboard
     # One button sends it; then it is the team's to approve and leaves the list.
     client.post(reverse("contribution_submit", args=[team.study.pk, contribution.pk]))
     contribution.refresh_from_db()

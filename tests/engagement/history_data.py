@@ -43,10 +43,11 @@ def stages_of(study: Study) -> list[Stage]:
 
 
 def cell(response: HttpResponse, key: str) -> str:
-    """The text of the stage × partner table cell marked data-cell="<key>"."""
-    match = re.search(rf'data-cell="{re.escape(key)}">([^<]*)</td>', response.content.decode())
+    """The text of the stage × partner table cell marked data-cell="<key>", its lines joined
+    by a space (a no-break space stays as it is)."""
+    match = re.search(rf'data-cell="{re.escape(key)}">(.*?)</td>', response.content.decode())
     assert match, f"no cell {key}"
-    return match.group(1).strip()
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
 
 
 def strip_tags(markup: str) -> str:

@@ -18,7 +18,7 @@ from engagement.models import Contribution, ContributionState, ImpactStandard
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.engagement.contributions_data import action_url, detail_url, recorded
-from tests.engagement.pages import messages_of, page_text, shows
+from tests.engagement.pages import described, messages_of, page_text, shows
 from tests.factories import MembershipFactory
 
 LOCKED = "This contribution has been approved, so it can no longer be changed."
@@ -69,7 +69,7 @@ def test_a_partner_saves_a_draft_and_then_submits_it(team: StudyTeam) -> None:
 
     page = client.get(detail_url(contribution))
     assert shows(page, "Joined the steering group and talked about the leaflet.")
-    assert shows(page, "1 hour 30 minutes")
+    assert described(page, "Time spent") == "1 h 30 min"
     assert shows(page, "Communications")
     assert shows(page, "Draft")
     assert "Submit for approval" in page_text(page)
@@ -388,7 +388,7 @@ def test_a_draft_from_a_finished_review_appears_for_the_partner(team: StudyTeam)
     assert detail_url(contribution) in page_text(mine)
     page = client.get(detail_url(contribution))
     assert shows(page, "Draft")
-    assert shows(page, "45 minutes")
+    assert described(page, "Time spent") == "45 min"
     assert "Submit for approval" in page_text(page)
     client.post(action_url("contribution_submit", contribution))
     contribution.refresh_from_db()

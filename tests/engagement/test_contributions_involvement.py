@@ -21,9 +21,11 @@ from engagement.models import Contribution
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.engagement.contributions_data import recorded
-from tests.engagement.pages import page_text, shows
+from tests.engagement.history_data import section, table_rows
+from tests.engagement.pages import described, page_text, shows
 from tests.factories import MembershipFactory
 from tests.sheets import DATE, MONEY, Download
+from tests.time_text import as_shown
 
 URL = reverse("my_involvement")
 
@@ -56,13 +58,37 @@ def test_it_shows_only_my_own_contributions_with_totals(team: StudyTeam) -> None
     assert not shows(response, "Someone else's workshop")
     totals = response.context["totals"]
     assert totals["activities"] == 2
-    assert totals["hours"] == Decimal("2.00")
+    assert totals["minutes"] == 120
     assert totals["due"] == mine.payment_due
     assert totals["paid"] == Decimal("0.00")
     assert shows(response, f"£{mine.payment_due}")
     assert shows(response, team.study.title)
     assert shows(response, team.stage.name)
     assert reverse("contribution_new", args=[team.study.pk]) in page_text(response)
+
+
+def test_my_involvement_shows_time_in_hours_and_minutes(team: StudyTeam) -> None:
+    recorded(team, minutes=90, what_they_did="My steering group", submit=True)
+    recorded(team, minutes=45, what_they_did="My reading")
+    response = client_for(team.partner).get(URL)
+    assert described(response, "Time given") == "2 h 15 min"
+    rows = table_rows(section(response, "totals-heading"))
+    assert rows[0][3] == "Time"
+    assert rows[1][:4] == [team.study.title, team.stage.name, "2", "2 h 15 min"]
+    # Each activity in the timeline says how long it took.
+    assert as_shown("1 h 30 min. State:") in page_text(response)
+    assert as_shown("45 min. State:") in page_text(response)
+
+
+def test_the_table_by_study_and_stage_can_be_scrolled_from_the_keyboard(team: StudyTeam) -> None:
+    # On a phone the table is wider than the screen and scrolls in its box.
+    recorded(team, submit=True)
+    html = page_text(client_for(team.partner).get(URL))
+    assert (
+        '<div class="table-responsive" tabindex="0" role="region" '
+        'aria-labelledby="groups-caption">' in html
+    )
+    assert '<caption id="groups-caption">By study and stage</caption>' in html
 
 
 def test_paid_contributions_count_as_paid(team: StudyTeam) -> None:

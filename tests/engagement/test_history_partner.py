@@ -62,13 +62,14 @@ def test_it_shows_the_partners_totals_by_study_and_stage(team: StudyTeam) -> Non
     rows = table_rows(section(response, "totals-heading"))
     stages = stages_of(team.study)
     assert rows[1:] == [
-        [f"{team.study.title}: all stages", "2", "1.5"],
-        [f"{stages[0].name} ({team.study.title})", "1", "1"],
-        [f"{stages[3].name} ({team.study.title})", "1", "0.5"],
-        ["Second study: all stages", "1", "2"],
-        [f"{stages_of(second)[1].name} (Second study)", "1", "2"],
-        ["All studies", "3", "3.5"],
+        [f"{team.study.title}: all stages", "2", "1 h 30 min"],
+        [f"{stages[0].name} ({team.study.title})", "1", "1 h"],
+        [f"{stages[3].name} ({team.study.title})", "1", "30 min"],
+        ["Second study: all stages", "1", "2 h"],
+        [f"{stages_of(second)[1].name} (Second study)", "1", "2 h"],
+        ["All studies", "3", "3 h 30 min"],
     ]
+    assert rows[0] == ["Study and stage", "Contributions", "Time"]
 
 
 def test_it_never_shows_a_study_the_viewer_is_not_in(team: StudyTeam) -> None:

@@ -25,6 +25,7 @@ from tests.engagement.history_data import (
 )
 from tests.factories import MembershipFactory, UserFactory
 from tests.sheets import DATE, Download
+from tests.time_text import as_shown
 
 
 def url(team: StudyTeam, **params: str) -> str:
@@ -103,15 +104,20 @@ def test_it_counts_contributions_and_hours_per_partner_and_stage(team: StudyTeam
     second, _stages = known
     response = get(team)
     p, s = team.partner.pk, second.pk
-    assert cell(response, f"{p}-0") == "2 (2 h)"
-    assert cell(response, f"{p}-1") == "0 (0 h)"  # the draft is not counted
-    assert cell(response, f"{p}-total") == "2 (2 h)"
-    assert cell(response, f"{s}-0") == "1 (1 h)"
-    assert cell(response, f"{s}-2") == "1 (0.33 h)"
-    assert cell(response, f"{s}-total") == "2 (1.33 h)"
-    assert cell(response, "total-0") == "3 (3 h)"
-    assert cell(response, "total-2") == "1 (0.33 h)"
-    assert cell(response, "total-total") == "4 (3.33 h)"
+    assert cell(response, f"{p}-0") == as_shown("2 (2 h)")
+    assert cell(response, f"{p}-1") == "0"  # the draft is not counted
+    assert cell(response, f"{p}-total") == as_shown("2 (2 h)")
+    assert cell(response, f"{s}-0") == as_shown("1 (1 h)")
+    assert cell(response, f"{s}-2") == as_shown("1 (20 min)")
+    assert cell(response, f"{s}-total") == as_shown("2 (1 h 20 min)")
+    assert cell(response, "total-0") == as_shown("3 (3 h)")
+    assert cell(response, "total-2") == as_shown("1 (20 min)")
+    assert cell(response, "total-total") == as_shown("4 (3 h 20 min)")
+    # The time is on a line of its own under the count, so eight stages fit across a laptop.
+    assert (
+        as_shown(f'data-cell="{p}-0">2<br><span class="small text-wrap">(2 h)</span></td>')
+        in response.content.decode()
+    )
     assert "Elsewhere" not in response.content.decode()
 
 
@@ -141,7 +147,7 @@ def test_it_flags_a_stage_with_no_involvement_in_words(team: StudyTeam, known) -
 
 def test_it_lists_a_partner_with_no_involvement_with_zeros(team: StudyTeam) -> None:
     response = get(team)
-    assert cell(response, f"{team.partner.pk}-total") == "0 (0 h)"
+    assert cell(response, f"{team.partner.pk}-total") == "0"
     assert "8 stages have no involvement" in strip_tags(section(response, "table-heading"))
 
 
@@ -149,7 +155,7 @@ def test_a_former_partner_keeps_their_row(team: StudyTeam, known) -> None:
     from engagement.services import membership_end
 
     membership_end(membership=team.partner.memberships.get(study=team.study))
-    assert cell(get(team), f"{team.partner.pk}-0") == "2 (2 h)"
+    assert cell(get(team), f"{team.partner.pk}-0") == as_shown("2 (2 h)")
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -157,19 +163,19 @@ def test_a_former_partner_keeps_their_row(team: StudyTeam, known) -> None:
 
 def test_it_filters_by_date_range(team: StudyTeam, known) -> None:
     response = get(team, date_from="2025-04-01", date_to="2025-04-30")
-    assert cell(response, "total-total") == "2 (0.83 h)"
+    assert cell(response, "total-total") == as_shown("2 (50 min)")
     assert "2 contributions match." in response.content.decode()
 
 
 def test_it_filters_by_stage_activity_and_state(team: StudyTeam, known) -> None:
     _second, stages = known
-    assert cell(get(team, stage=str(stages[2].pk)), "total-total") == "1 (0.33 h)"
-    assert cell(get(team, activity_type="workshop"), "total-total") == "1 (0.5 h)"
-    assert cell(get(team, state="approved"), "total-total") == "2 (2.5 h)"
+    assert cell(get(team, stage=str(stages[2].pk)), "total-total") == as_shown("1 (20 min)")
+    assert cell(get(team, activity_type="workshop"), "total-total") == as_shown("1 (30 min)")
+    assert cell(get(team, state="approved"), "total-total") == as_shown("2 (2 h 30 min)")
     # Drafts cannot be asked for: the choice is not offered.
     response = get(team, state="draft")
     assert "Select a valid choice" in response.content.decode()
-    assert cell(response, "total-total") == "4 (3.33 h)"
+    assert cell(response, "total-total") == as_shown("4 (3 h 20 min)")
 
 
 def test_it_explains_a_start_date_after_the_end_date(team: StudyTeam, known) -> None:
@@ -178,7 +184,7 @@ def test_it_explains_a_start_date_after_the_end_date(team: StudyTeam, known) -> 
     assert "There is a problem" in content
     assert "The end date must be on or after the start date." in content
     assert 'href="#id_date_to"' in content
-    assert cell(response, "total-total") == "4 (3.33 h)"  # the range is not applied
+    assert cell(response, "total-total") == as_shown("4 (3 h 20 min)")  # the range is not applied
 
 
 def test_another_studys_stage_in_the_filter_is_refused(team: StudyTeam, known) -> None:
@@ -240,7 +246,7 @@ def test_the_chart_is_a_named_image_without_inline_styles(team: StudyTeam, known
     assert svg.count("<rect") == 3
 
 
-def test_the_charts_table_shows_the_same_hours(team: StudyTeam, known) -> None:
+def test_the_charts_table_shows_the_same_time(team: StudyTeam, known) -> None:
     _second, stages = known
     response = get(team)
     data = response.context["chart_data"]
@@ -250,12 +256,28 @@ def test_the_charts_table_shows_the_same_hours(team: StudyTeam, known) -> None:
     rows = table_rows(table)
     assert rows[0][0] == "Month"
     assert rows[0][1:-1] == [s.name for s in stages]
-    assert rows[1] == ["March 2025", "2.5", "0", "0", "0", "0", "0", "0", "0", "2.5"]
-    assert rows[2] == ["April 2025", "0.5", "0", "0.33", "0", "0", "0", "0", "0", "0.83"]
+    none = ["0 min"] * 5
+    assert rows[1] == ["March 2025", "2 h 30 min", "0 min", "0 min", *none, "2 h 30 min"]
+    assert rows[2] == ["April 2025", "30 min", "0 min", "20 min", *none, "50 min"]
     # The figures drawn are the ones in the table.
     for series in data.series:
         assert sum(series.minutes) == {stages[0].pk: 180, stages[2].pk: 20}.get(series.stage.pk, 0)
     assert f"{stages[1].name}: no involvement" in chart
+
+
+def test_the_chart_names_each_stages_time_in_hours_and_minutes(team: StudyTeam, known) -> None:
+    _second, stages = known
+    chart = section(get(team), "chart-heading")
+    assert as_shown(f">{stages[0].name}: 3 h</text>") in chart
+    assert as_shown(f">{stages[2].name}: 20 min</text>") in chart
+    assert "Time given each month" in chart
+
+
+def test_the_list_gives_each_contributions_time(team: StudyTeam, known) -> None:
+    rows = table_rows(section(get(team), "list-heading"))
+    assert rows[0][4] == "Time"
+    # Newest first: 20 April, 2 April, then the two on 10 March, the later recorded first.
+    assert [row[4] for row in rows[1:]] == ["20 min", "30 min", "1 h", "1 h 30 min"]
 
 
 def test_it_says_so_when_there_is_nothing_to_chart(team: StudyTeam) -> None:

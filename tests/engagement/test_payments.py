@@ -19,7 +19,8 @@ from engagement.models import Contribution, ContributionState, PaymentRate
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
 from tests.engagement.contributions_data import AFTER_RISE, BEFORE_RISE, prefer, record
-from tests.engagement.pages import messages_of, page_text, shows
+from tests.engagement.pages import cells_labelled, described, messages_of, page_text, shows
+from tests.time_text import as_shown
 
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
@@ -51,6 +52,16 @@ def test_it_shows_payments_due_with_the_partners_preference(team: StudyTeam) -> 
     assert shows(response, "Accept payment as vouchers")
     assert shows(response, "1 claim to reimburse, £6.80 in all")
     assert shows(response, "Nothing has been paid yet.")
+
+
+def test_time_on_the_payments_pages_is_in_hours_and_minutes(team: StudyTeam) -> None:
+    first = approved(team, minutes=210)
+    approved(team, minutes=45)
+    client = client_for(team.coordinator)
+    page = client.get(url("payment_list", team))
+    assert cells_labelled(page, "Time spent") == ["3 h 30 min", "45 min"]
+    form = client.get(url("contribution_paid", team, first.pk))
+    assert described(form, "Time spent") == "3 h 30 min"
 
 
 def test_marking_paid_records_the_date_and_reference(team: StudyTeam) -> None:
@@ -212,7 +223,10 @@ def test_editing_the_policy_changes_the_thresholds_and_is_kept_in_history(
     # The last changes: who changed what.
     assert shows(response, "Policy changed")
     assert shows(response, "Half-day rate from:")
-    assert "2 hours 30 minutes" in page_text(response)
+    # From the 2 h 30 min the new policy starts with, to the hour just saved.
+    changed = as_shown("Half-day rate from:</span> 2 h 30 min")
+    assert changed in page_text(response)
+    assert as_shown("changed to</span> 1 h</li>") in page_text(response)
     assert "Cora Coordinator" in page_text(response)
     # 90 minutes is now a half day: £75.
     assert approved(team, minutes=90).payment_due == Decimal("75.00")

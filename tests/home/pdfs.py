@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,13 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
         text=True,
     )
     return " ".join(result.stdout.split())
+
+
+def pdf_lines(content: bytes) -> list[str]:
+    """Each line of text in the PDF, page by page, as pypdf reads the text layer: a table's
+    row is one line of its cells, and a no-break space stays what it is."""
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
 
 
 def outline_titles(reader: pypdf.PdfReader) -> list[str]:

@@ -32,7 +32,8 @@ from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import ready_version, thread
 from tests.factories import MembershipFactory
-from tests.home.pdfs import font_names, outline_titles, pdf_text, save_artefact
+from tests.home.pdfs import font_names, outline_titles, pdf_lines, pdf_text, save_artefact
+from tests.time_text import as_shown
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -171,11 +172,20 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
     assert f"Date of issue {date_format(timezone.localdate(log.issued_at), 'j F Y')}" in text
     assert log.code in text
     assert f"go to {verify_url()} and enter the code" in text
-    # Summary by study and stage: the two approved contributions, 2.25 hours in all.
+    # Summary by study and stage: the two approved contributions, 2 h 15 min in all.
     stages = record["stages"]
     assert stages[2].name in text
     assert stages[5].name in text
-    assert "2.25 hours over 2 activities" in text
+    assert "2 h 15 min over 2 activities" in text
+    lines = pdf_lines(response.pdf)
+    summary = lines.index("Study Stage Activities Time")
+    assert lines[summary + 1 : summary + 4] == [
+        as_shown(f"Living well {stages[2].name} 1 1 h 30 min"),
+        as_shown(f"Living well {stages[5].name} 1 45 min"),
+        as_shown("Total 2 2 h 15 min"),
+    ]
+    assert as_shown(f"4 Mar 2026 · Meeting, 1 h 30 min · {stages[2].name}") in lines
+    assert as_shown(f"9 Jun 2026 · Co-authoring, 45 min · {stages[5].name}") in lines
     # The chronological list with what changed and the UK Standards tags.
     assert text.index("Read the protocol") < text.index("Co-wrote the lay summary")
     assert "Travel is now paid in advance" in text
@@ -189,7 +199,7 @@ def test_a_partner_gets_their_log_as_an_accessible_pdf(
     assert "Draft answer not yet sent" not in text
     assert "Not answered yet" in text
     # A statement for a CV, and no money unless asked for.
-    assert "was a public involvement partner in 1 study, giving 2.25 hours to 2 activities" in text
+    assert "was a public involvement partner in 1 study, giving 2 h 15 min to 2 activities" in text
     assert "£37.50" not in text
     assert "Payments" not in outline_titles(reader)
 
@@ -704,7 +714,7 @@ def test_the_statement_counts_the_studies_they_were_involved_in(
     )
     statement = log_content(scope).statement
     assert statement.startswith(f"On 4 March 2026, {team.partner.display_name} was")
-    assert "in 1 study, giving 1.5 hours to 1 activity" in statement
+    assert as_shown("in 1 study, giving 1 h 30 min to 1 activity") in statement
     empty = LogScope(
         holder=team.partner,
         start=dt.date(2025, 1, 1),

@@ -22,8 +22,17 @@ from portal.home.printing import PdfUnavailable
 from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import ready_version, thread
+from tests.engagement.history_data import table_rows
 from tests.factories import MembershipFactory, UserFactory
-from tests.home.pdfs import font_names, outline_titles, pdf_text, save_artefact, struct_alt_texts
+from tests.home.pdfs import (
+    font_names,
+    outline_titles,
+    pdf_lines,
+    pdf_text,
+    save_artefact,
+    struct_alt_texts,
+)
+from tests.time_text import as_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +256,16 @@ def test_sections_print_as_written_escaped_and_empty_ones_say_so(team: StudyTeam
 # --- the figures from the records -------------------------------------------------------------
 
 
+def _table(html: str, css_class: str) -> str:
+    start = html.index(f'<table class="table table-sm {css_class}">')
+    return html[start : html.index("</table>", start)]
+
+
+def _shown(count: int, time: str) -> str:
+    """A stage and activity cell as the page has it: the count, and the time under it."""
+    return as_shown(f'{count}<br><span class="hours small text-nowrap">({time})</span>')
+
+
 def _cell(html: str, attribute: str, key: str) -> str:
     marker = f'{attribute}="{key}">'
     start = html.index(marker) + len(marker)
@@ -258,15 +277,21 @@ def test_the_page_shows_the_figures_from_approved_and_paid_involvement(
 ) -> None:
     html = _coordinator(team).get(_report_url(team)).content.decode()
     # Stages in rows, activity kinds in use in columns: Meeting (0), Workshop (1).
-    assert _cell(html, "data-cell", "0-0") == '1<br><span class="hours">1.5 h</span>'
-    assert _cell(html, "data-cell", "0-1") == '1<br><span class="hours">0.5 h</span>'
-    assert _cell(html, "data-cell", "1-0") == '1<br><span class="hours">2 h</span>'
+    assert _cell(html, "data-cell", "0-0") == _shown(1, "1 h 30 min")
+    assert _cell(html, "data-cell", "0-1") == _shown(1, "30 min")
+    assert _cell(html, "data-cell", "1-0") == _shown(1, "2 h")
     assert _cell(html, "data-cell", "1-1") == "0"
-    assert _cell(html, "data-cell", "0-total") == '2<br><span class="hours">2 h</span>'
-    assert _cell(html, "data-cell", "total-0") == '2<br><span class="hours">3.5 h</span>'
-    assert _cell(html, "data-cell", "total-total") == '3<br><span class="hours">4 h</span>'
-    assert "3 activities" in html
-    assert "4 hours" in html
+    assert _cell(html, "data-cell", "0-total") == _shown(2, "2 h")
+    assert _cell(html, "data-cell", "total-0") == _shown(2, "3 h 30 min")
+    assert _cell(html, "data-cell", "total-total") == _shown(3, "4 h")
+    assert as_shown("2 partners gave 4 h to 3 activities of approved involvement.") in html
+    # Partners with the time each gave, and in all.
+    assert table_rows(_table(html, "report-partners")) == [
+        ["Partner", "Activities", "Time"],
+        [NAMED_NAME, "2", "2 h"],
+        ["Public partner 1", "1", "2 h"],
+        ["All partners", "3", "4 h"],
+    ]
     # You said, we did: partners' conversations only; a draft answer is not an answer.
     assert _cell(html, "data-outcome", "changed") == "1"
     assert _cell(html, "data-outcome", "partly_changed") == "1"
@@ -288,8 +313,13 @@ def test_the_page_shows_the_figures_from_approved_and_paid_involvement(
     # The chart and its table.
     assert '<svg class="chart"' in html
     assert "left out of the chart and its table: Designing and managing, Undertaking" in html
-    assert "Mar 2025" in html
-    assert "Apr 2025" in html
+    first, second = _stages(team)[:2]
+    assert table_rows(_table(html, "chart-table")) == [
+        ["Month", first.name, second.name, "All stages"],
+        ["Mar 2025", "2 h", "0 min", "2 h"],
+        ["Apr 2025", "0 min", "2 h", "2 h"],
+    ]
+    assert as_shown(f">{first.name}: 2 h</text>") in html
 
 
 def test_a_partner_who_asked_not_to_be_named_is_never_named_on_the_page(
@@ -305,7 +335,7 @@ def test_a_partner_who_asked_not_to_be_named_is_never_named_on_the_page(
 def test_a_period_chooses_the_figures(team: StudyTeam, records: Records) -> None:
     url = _report_url(team) + "?date_from=2025-04-01&date_to=2025-04-30"
     html = _coordinator(team).get(url).content.decode()
-    assert _cell(html, "data-cell", "total-total") == '1<br><span class="hours">2 h</span>'
+    assert _cell(html, "data-cell", "total-total") == _shown(1, "2 h")
     assert "1 April 2025 to 30 April 2025" in html
     assert f"{reverse('study_report_pdf', args=[team.study.pk])}?date_from=2025-04-01" in html
 
@@ -407,7 +437,10 @@ def test_the_pdf_is_tagged_titled_bookmarked_and_in_the_portals_font(
     assert fonts
     assert all("Atkinson" in name for name in fonts), fonts
     alts = struct_alt_texts(reader)
-    assert any(alt.startswith("Bar chart of hours of involvement") for alt in alts), alts
+    first, second = _stages(team)[:2]
+    alt = next(alt for alt in alts if alt.startswith("Bar chart")).replace("\u00a0", " ")
+    assert alt.startswith("Bar chart of the time given each month, one strip per stage,"), alt
+    assert f"In all: {first.name}: 2 h; {second.name}: 2 h." in alt
     assert any("March 2025 to April 2025" in alt for alt in alts)
 
     text = pdf_text(content, tmp_path)
@@ -415,7 +448,11 @@ def test_the_pdf_is_tagged_titled_bookmarked_and_in_the_portals_font(
     assert "This section has not been written yet." in text
     assert NAMED_NAME in text
     assert "Public partner 1" in text
-    assert "3 activities of approved involvement" in text
+    assert "2 partners gave 4 h to 3 activities of approved involvement" in text
+    lines = pdf_lines(content)
+    assert as_shown(f"{NAMED_NAME} 2 2 h") in lines
+    assert as_shown("All partners 3 4 h") in lines
+    assert as_shown("Mar 2025 2 h 0 min 2 h") in lines
     assert "Changed 1" in text
     assert "Partly changed 1" in text
     assert "Not answered yet 2" in text

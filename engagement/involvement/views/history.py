@@ -29,7 +29,6 @@ from engagement.involvement.selectors import (
 )
 from engagement.models import Contribution, Study
 from engagement.selectors import study_stages
-from portal.formatting import hours_text
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.spreadsheets import SheetFormat
@@ -52,8 +51,6 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def _paginate(request: HttpRequest, queryset: QuerySet[Contribution]) -> Page[Contribution]:
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    for contribution in page.object_list:
-        contribution.hours_label = hours_text(contribution.minutes)  # type: ignore[attr-defined]
     return page
 
 
@@ -88,8 +85,8 @@ def study_involvement(request: HttpRequest, access: StudyAccess) -> HttpResponse
         chart_data,
         title=_("Involvement by stage over time"),
         description=_(
-            "Hours of involvement each month, one strip of bars per stage, all on the same "
-            "scale. The table below the chart gives the same figures."
+            "Time given each month, one strip of bars per stage, all on the same scale. The "
+            "table below the chart gives the same figures."
         ),
     )
     query = _query_without(request)

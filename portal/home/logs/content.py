@@ -24,7 +24,7 @@ from engagement.models import (
     Study,
 )
 from portal.accounts.models import User
-from portal.formatting import hours_text, money_amount
+from portal.formatting import duration, money_amount
 from portal.permissions import Role
 
 APPROVED = (ContributionState.APPROVED, ContributionState.PAID)
@@ -51,10 +51,6 @@ class StageLine:
     activities: int
     minutes: int
 
-    @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
-
 
 @dataclass
 class Entry:
@@ -67,10 +63,6 @@ class Entry:
     what_changed: str
     standards: list[str]
     by_proxy: bool
-
-    @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
 
 
 @dataclass
@@ -121,10 +113,6 @@ class LogContent:
     @property
     def total_minutes(self) -> int:
         return sum(line.minutes for line in self.stages)
-
-    @property
-    def total_hours(self) -> str:
-        return hours_text(self.total_minutes)
 
     @property
     def activities(self) -> int:
@@ -394,8 +382,8 @@ def log_statement(content: LogContent) -> str:
         activities = ngettext("%(n)s activity", "%(n)s activities", content.activities) % {
             "n": content.activities
         }
-        text += _(", giving %(hours)s hours to %(activities)s") % {
-            "hours": content.total_hours,
+        text += _(", giving %(time)s to %(activities)s") % {
+            "time": duration(content.total_minutes),
             "activities": activities,
         }
         stages = sorted({line.stage for line in content.stages}, key=str.lower)

@@ -33,7 +33,7 @@ from engagement.models import (
     Study,
 )
 from portal.accounts.models import Acknowledgement
-from portal.formatting import hours_text
+from portal.formatting import duration
 from portal.home.models import StudyReport
 from portal.permissions import Role
 
@@ -91,10 +91,6 @@ class Cell:
         self.count += count
         self.minutes += minutes
 
-    @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
-
 
 @dataclass
 class StageRow:
@@ -118,10 +114,6 @@ class Partner:
     named: bool
     count: int
     minutes: int
-
-    @property
-    def hours(self) -> str:
-        return hours_text(self.minutes)
 
 
 @dataclass
@@ -387,8 +379,7 @@ def _chart(data: MonthlyByStage, stages: list[Stage]) -> Chart:
     shown = {series.stage.pk for series in data.series}
     if data.months:
         in_all = "; ".join(
-            _("%(stage)s %(hours)s hours")
-            % {"stage": s.stage.name, "hours": hours_text(s.total_minutes)}
+            _("%(stage)s: %(time)s") % {"stage": s.stage.name, "time": duration(s.total_minutes)}
             for s in data.series
             if s.total_minutes
         )
@@ -400,14 +391,14 @@ def _chart(data: MonthlyByStage, stages: list[Stage]) -> Chart:
             % {"first": date_format(first, "F Y"), "last": date_format(last, "F Y")}
         )
         alt = _(
-            "Bar chart of hours of involvement each month, one strip per stage, %(when)s. "
+            "Bar chart of the time given each month, one strip per stage, %(when)s. "
             "In all: %(stages)s. The table after the chart gives the figures month by month."
         ) % {"when": when, "stages": in_all}
     else:
         alt = _("No involvement to show over time.")
     description = _(
-        "Hours of involvement each month, one strip of bars per stage, all on the same scale. "
-        "The table after the chart gives the same figures."
+        "Time given each month, one strip of bars per stage, all on the same scale. The "
+        "table after the chart gives the same figures."
     )
     return Chart(
         data=data,
@@ -467,12 +458,12 @@ def report_summary(content: ReportContent) -> str:
         "n": content.total.count
     }
     return _(
-        "In the period reported (%(period)s), %(partners)s gave %(hours)s hours to "
+        "In the period reported (%(period)s), %(partners)s gave %(time)s to "
         "%(activities)s of approved involvement."
     ) % {
         "period": content.period.text,
         "partners": partners,
-        "hours": content.total.hours,
+        "time": duration(content.total.minutes),
         "activities": activities,
     }
 
