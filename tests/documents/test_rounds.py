@@ -263,7 +263,7 @@ def test_a_partner_finishes_with_the_time_spent_and_only_once(
     page = client.get(
         reverse("version_detail", args=[team.study.pk, version.document_id, version.number])
     )
-    assert "You finished this review. Thank you for your time (90 minutes)." in (
+    assert "You finished this review. Thank you for your time (1\u00a0h 30\u00a0min)." in (
         page.content.decode()
     )
     assert assignment.state == AssignmentState.FINISHED
