@@ -6,7 +6,9 @@ versions, comments and rounds inside it, and who may see or change each.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -32,11 +34,13 @@ def version_in(access: StudyAccess, document_id: int, number: int) -> Version:
 
 
 def version_for_page(access: StudyAccess, document_id: int, number: int) -> Version:
-    """As ``version_in``, without every block's HTML, which the page reads from its cache."""
+    """As ``version_in``, for showing it: without every block's HTML (the page reads their
+    text from the cache) and with only the start of the page HTML, ``page_head``, which is all
+    of it for any but a long version, whose page is shown a section at a time."""
     return get_object_or_404(
-        Version.objects.select_related("document", "document__stage", "uploaded_by").defer(
-            "blocks"
-        ),
+        Version.objects.select_related("document", "document__stage", "uploaded_by")
+        .defer("blocks", "html")
+        .annotate(page_head=Substr("html", 1, settings.VERSION_SECTION_CHARACTERS + 1)),
         document_id=document_id,
         document__study=access.study,
         number=number,

@@ -52,6 +52,7 @@ def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[s
         view.block_id,
         view.block_preview,
         view.marked,
+        view.section,
         view.quote,
         view.from_earlier,
         view.unplaced,

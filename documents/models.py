@@ -76,6 +76,9 @@ class Version(models.Model):
     )
     failure_reason = models.TextField(blank=True)
     html = models.TextField(blank=True)
+    # A long version's page in parts: [{"first", "last", "start", "end", "title"}], blocks and
+    # character offsets into ``html``; empty when the page is shown whole.
+    sections = models.JSONField(default=list, blank=True)
     blocks = models.JSONField(default=list, blank=True)
     readability = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from documents.blocks import Block
+from documents.diffing import diff_versions
 from documents.models import (
     Assignment,
     AssignmentState,
@@ -73,6 +77,54 @@ def version_stamp(version: Version) -> str:
     return f"{version.pk}:{made}"
 
 
+def version_changes_since(previous: Version, version: Version) -> list[tuple[str, str]]:
+    """Each block's change (kind, safe HTML) from ``previous`` to ``version``, in the new
+    version's order. Worked out once for a pair of versions (neither ever changes) and kept
+    in the cache, so the changes page of a long document costs its diff only once."""
+    key = f"version-changes:{version_stamp(previous)}:{version_stamp(version)}"
+    changes: list[tuple[str, str]] | None = cache.get(key)
+    if changes is None:
+        blocks = dict(
+            Version.objects.filter(pk__in=[previous.pk, version.pk]).values_list("pk", "blocks")
+        )
+        changes = [
+            (change.kind, change.html)
+            for change in diff_versions(
+                [Block.from_dict(b) for b in blocks[previous.pk]],
+                [Block.from_dict(b) for b in blocks[version.pk]],
+            )
+        ]
+        cache.set(key, changes, BLOCK_TEXTS_SECONDS)
+    return changes
+
+
+def page_part(version: Version, section: dict[str, Any] | None) -> str:
+    """The page HTML of one section of a version (all of it for ``None``), reading no more
+    of the stored page than that: ``page_head`` (see ``version_for_page``) when it holds it."""
+    head: str = getattr(version, "page_head", "")
+    whole = len(head) <= settings.VERSION_SECTION_CHARACTERS
+    if section is None:
+        if whole:
+            return head
+        return str(Version.objects.values_list("html", flat=True).get(pk=version.pk))
+    start, end = int(section["start"]), int(section["end"])
+    if end <= len(head):
+        return head[start:end]
+    return str(
+        Version.objects.annotate(part=Substr("html", start + 1, end - start))
+        .values_list("part", flat=True)
+        .get(pk=version.pk)
+    )
+
+
+def section_of(sections: list[dict[str, Any]], block_index: int) -> int:
+    """The number (from 1) of the section holding the block at ``block_index``; 0 if none."""
+    for number, section in enumerate(sections, 1):
+        if section["first"] <= block_index <= section["last"]:
+            return number
+    return 0
+
+
 def block_texts(version: Version) -> dict[str, tuple[int, str]]:
     """Each block's place in reading order (from 1) and its plain text, by block id.
 
@@ -108,6 +160,7 @@ class ThreadView:
     order: tuple[int, int] = field(default=(0, 0))
     block_preview: str = ""
     marked: bool = False
+    section: int = 0  # the section holding its passage, when not the one shown
     # The anchor in this version: the comment's own selectors, or where it was placed.
     selectors: list[dict[str, Any]] = field(default_factory=list)
     reply_draft: CommentDraft | None = None

@@ -159,6 +159,10 @@ INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 14, minimum=1)
 
 # Documents: uploads larger than this are refused before anything is stored.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20, minimum=1) * 1024 * 1024
+# A long version is shown a section at a time: about this many blocks (paragraphs, list
+# items, table cells) a section, and never much more than this many characters of HTML.
+VERSION_SECTION_BLOCKS = env_int("VERSION_SECTION_BLOCKS", 500, minimum=20)
+VERSION_SECTION_CHARACTERS = env_int("VERSION_SECTION_CHARACTERS", 1_500_000, minimum=10_000)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -27,7 +27,7 @@ from documents.models import (
     Version,
     VersionStatus,
 )
-from documents.rendition import page_html
+from documents.rendition import page_parts
 from engagement.models import Stage, Study
 from portal.accounts.models import User
 from portal.rules import RuleBroken
@@ -183,10 +183,12 @@ def _mark_failed(version: Version, reason: StrOrPromise) -> None:
 
 def _mark_ready(version: Version, conversion: Conversion) -> bool:
     blocks = conversion.blocks
+    html, sections = page_parts(conversion.html, blocks)
     updated = Version.objects.filter(pk=version.pk, status=VersionStatus.PREPARING).update(
         status=VersionStatus.READY,
         file_kind=conversion.kind,
-        html=page_html(conversion.html, blocks),
+        html=html,
+        sections=sections,
         blocks=[block.to_dict() for block in blocks],
         readability=conversion.readability.to_dict(),
         warnings=list(conversion.warnings),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TypedDict
 from urllib.parse import quote
 
@@ -19,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from documents import fragments
 from documents.access import document_in, version_for_page, version_in
 from documents.blocks import Block
-from documents.diffing import diff_summary, diff_versions
 from documents.forms import CommentForm, VersionForm
 from documents.highlights import Passage, document_page
 from documents.models import Outcome, ThreadState, Version, VersionStatus
@@ -30,15 +30,18 @@ from documents.selectors import (
     block_texts,
     drafts_for,
     hidden_by_independent_review,
+    page_part,
     previous_ready_version,
     rounds_of,
+    section_of,
+    version_changes_since,
     version_stamp,
     version_thread_places,
     version_threads,
 )
 from documents.services.comments import NEW_COMMENT_KEY, reply_key
 from documents.services.rounds import round_is_open
-from documents.services.versions import upload_check, version_add, version_blocks
+from documents.services.versions import upload_check, version_add
 from engagement.access import StudyAccess, study_view
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
@@ -56,6 +59,8 @@ CONTENT_TYPES = {
 # Threads listed on one page of a version; the document itself is always shown whole, with
 # every visible comment counted and marked in it.
 THREADS_PER_PAGE = 20
+# Blocks listed on one page of "What changed", so that a long document's stays light.
+CHANGES_PER_PAGE = 400
 
 
 class VersionURLKwargs(TypedDict):
@@ -206,12 +211,19 @@ def _review_context(
         only=[place for place in listed if place.thread_id in on_page],
         only_own=only_own,
     )
+    focus_block = next((p.block_id for p in places if p.thread_id == focus), "")
+    section = _section_shown(request, version, texts, chosen_block or on or focus_block)
+    in_section = _in_section(version, texts, section)
     marked = {place.thread_id for place in places if place.start is not None}
 
     states = {value: str(label) for value, label in ThreadState.choices}
     withdrawn = str(_("Withdrawn"))
     outcomes = {value: str(label) for value, label in Outcome.choices}
     for view in threads:
+        if section and view.block_id and view.block_id in texts:
+            # A passage in another section is reached through that section's page.
+            view.section = section_of(version.sections, texts[view.block_id][0])
+            view.section = 0 if view.section == section else view.section
         view.reply_draft = drafts.get(reply_key(view.thread.pk))
         view.marked = view.thread.pk in marked and not view.thread.withdrawn_at
         # Choice labels are lazy translations; resolving each once per page is much cheaper.
@@ -233,14 +245,21 @@ def _review_context(
     passages = [
         Passage(place.thread_id, place.block_id, place.start, place.end)
         for place in places
-        if place.start is not None and place.end is not None and not place.withdrawn
+        if place.start is not None
+        and place.end is not None
+        and not place.withdrawn
+        and in_section(place.block_id)
     ]
+    shown_counts = {block_id: n for block_id, n in counts.items() if in_section(block_id)}
+    part = page_part(version, version.sections[section - 1] if section else None)
     return {
         **addresses,
         "t": labels,
         "document_html": mark_safe(  # noqa: S308 - sanitised when converted; marks are ours
-            document_page(version_stamp(version), version.html, passages, counts)
+            document_page(f"{version_stamp(version)}:{section}", part, passages, shown_counts)
         ),
+        "section": section,
+        "sections": version.sections,
         "threads": threads,
         "thread_total": len(places),
         "listed_total": len(listed),
@@ -265,6 +284,31 @@ def _review_context(
         "rounds": rounds,
         "open_round": next((r for r in rounds if round_is_open(r)), None),
     }
+
+
+def _section_shown(
+    request: HttpRequest, version: Version, texts: dict[str, tuple[int, str]], block_id: str
+) -> int:
+    """Which section of a long version to show (0: the version is shown whole): the one asked
+    for, else the one holding the block the reader is commenting on or was sent to."""
+    if not version.sections:
+        return 0
+    asked = _number(request.GET.get("section"))
+    if asked is not None and 1 <= asked <= len(version.sections):
+        return asked
+    if block_id in texts:
+        return section_of(version.sections, texts[block_id][0]) or 1
+    return 1
+
+
+def _in_section(
+    version: Version, texts: dict[str, tuple[int, str]], section: int
+) -> Callable[[str], bool]:
+    if not section:
+        return lambda block_id: True
+    shown = version.sections[section - 1]
+    first, last = shown["first"], shown["last"]
+    return lambda block_id: block_id in texts and first <= texts[block_id][0] <= last
 
 
 def _open_reply_form(
@@ -401,11 +445,17 @@ def version_new(
 def version_changes(
     request: HttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
-    version = version_in(access, document_id, number)
+    version = version_for_page(access, document_id, number)
     previous = previous_ready_version(version)
-    changes = []
+    changes: list[tuple[str, str]] = []
     if version.status == VersionStatus.READY and previous is not None:
-        changes = diff_versions(version_blocks(previous), version_blocks(version))
+        changes = version_changes_since(previous, version)
+    only_changes = request.GET.get("only") == "changes"
+    shown = [c for c in changes if c[0] != "unchanged"] if only_changes else changes
+    page = Paginator(shown, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    summary = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
+    for kind, _html in changes:
+        summary[kind] += 1
     return render(
         request,
         "documents/version_changes.html",
@@ -415,9 +465,11 @@ def version_changes(
             "version": version,
             "previous": previous,
             "changes": [
-                {"kind": c.kind, "html": mark_safe(c.html)}  # noqa: S308 - escaped by diffing
-                for c in changes
+                {"kind": kind, "html": mark_safe(html)}  # noqa: S308 - escaped by diffing
+                for kind, html in page.object_list
             ],
-            "summary": diff_summary(changes) if changes else None,
+            "page_obj": page,
+            "only_changes": only_changes,
+            "summary": summary if changes else None,
         },
     )

@@ -271,7 +271,8 @@ def test_a_stored_page_gets_controls_with_no_words_of_their_own() -> None:
         'href="?block=b2#comment-form" data-comment-block="b2">Comment on this list item'
         '<span class="visually-hidden">: An item.</span></a></li></ul>'
     )
-    refreshed = controls_refresh(old_style, blocks)
+    refreshed, sections = controls_refresh(old_style, blocks)
+    assert sections == []
     assert refreshed == page_html(rendition, blocks).replace("<h2", "<h1")
     root = lxml_html.fragment_fromstring(refreshed, create_parent="div")
     assert root.text_content() == "Hello there, partner.An item."
@@ -281,7 +282,7 @@ def test_a_stored_page_gets_controls_with_no_words_of_their_own() -> None:
         "Comment on this list item: An item.",
     ]
     # Made again, it is the same: the migration may meet a page it already changed.
-    assert controls_refresh(refreshed, blocks) == refreshed
+    assert controls_refresh(refreshed, blocks) == (refreshed, [])
 
 
 def test_a_hostile_quote_is_marked_as_text() -> None:
