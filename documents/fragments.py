@@ -3,16 +3,20 @@
 A thread's HTML depends only on the values in its signature: the key is a hash of all of
 them, so a changed comment, answer, reply or draft simply has a new key and an old entry is
 never shown. The one per-request value, the CSRF token, is left as a placeholder.
+
+They are kept in Django's cache (Redis in production, so every web process shares them and
+none can hold one the others have not; local memory under ``make run``), a page's threads
+read and written in one round trip each. Entries are only ever added, never changed, so
+processes need no coordination; old ones expire or are evicted.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import translation
 
 from documents.selectors import ThreadView
@@ -20,9 +24,8 @@ from documents.selectors import ThreadView
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 # Where the page's one reply form goes, in the thread being answered; removed from the others.
 REPLY_PLACEHOLDER = "\x00reply\x00"
-_MAX_ENTRIES = 5000
-_entries: OrderedDict[str, str] = OrderedDict()
-_lock = threading.Lock()
+_PREFIX = "thread-html:"
+KEEP_SECONDS = 7 * 24 * 60 * 60
 
 
 def _stamp(value: Any) -> str:
@@ -84,22 +87,25 @@ def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[s
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def rendered(key: str, render: Callable[[], str]) -> str:
-    """The thread's HTML for this signature, rendering it only the first time."""
-    with _lock:
-        html = _entries.get(key)
-        if html is not None:
-            _entries.move_to_end(key)
-            return html
-    html = render()
-    with _lock:
-        _entries[key] = html
-        while len(_entries) > _MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return html
+def rendered_all(keys: list[str], render: Callable[[int], str]) -> list[str]:
+    """The HTML for each signature in ``keys``, rendering (by position) only those not kept."""
+    prefixed = [_PREFIX + key for key in keys]
+    kept = cache.get_many(prefixed)
+    out: list[str] = []
+    new: dict[str, str] = {}
+    for index, key in enumerate(prefixed):
+        html = kept.get(key)
+        if html is None:
+            html = new[key] = render(index)
+        out.append(html)
+    if new:
+        cache.set_many(new, KEEP_SECONDS)
+    return out
 
 
 def clear() -> None:
-    """Forget every rendered thread (for measuring a first load)."""
-    with _lock:
-        _entries.clear()
+    """Forget every rendered thread kept in this process's cache (for measuring a first load).
+
+    Only for a local-memory cache: a shared cache is cleared with its own tools.
+    """
+    cache.clear()

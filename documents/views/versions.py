@@ -133,26 +133,26 @@ def _render_threads(
     """Give each thread its HTML, from the fragment store when nothing it shows has changed."""
     can_respond = access.may(Action.RESPOND)
     token = get_token(request)
-    for view in threads:
-        key = fragments.signature(
-            view, user_id=request.user.pk, can_respond=can_respond, page=addresses
+    keys = [
+        fragments.signature(view, user_id=request.user.pk, can_respond=can_respond, page=addresses)
+        for view in threads
+    ]
+
+    def render(index: int) -> str:
+        return render_to_string(
+            "documents/includes/thread.html",
+            {
+                "view": threads[index],
+                "reply_here": fragments.REPLY_PLACEHOLDER,
+                "t": labels,
+                "user": request.user,
+                "can_respond": can_respond,
+                "csrf_token": fragments.CSRF_PLACEHOLDER,
+                **addresses,
+            },
         )
 
-        def render(view: ThreadView = view) -> str:
-            return render_to_string(
-                "documents/includes/thread.html",
-                {
-                    "view": view,
-                    "reply_here": fragments.REPLY_PLACEHOLDER,
-                    "t": labels,
-                    "user": request.user,
-                    "can_respond": can_respond,
-                    "csrf_token": fragments.CSRF_PLACEHOLDER,
-                    **addresses,
-                },
-            )
-
-        html = fragments.rendered(key, render)
+    for view, html in zip(threads, fragments.rendered_all(keys, render), strict=True):
         # The token is made for this request; html came from our own template.
         view.html = mark_safe(html.replace(fragments.CSRF_PLACEHOLDER, token))  # noqa: S308
 
