@@ -464,20 +464,25 @@ def assignment_of(version: Version, access: StudyAccess) -> Assignment | None:
 
 
 def document_threads(document: Document, access: StudyAccess) -> list[ThreadView]:
-    """Every thread on every version of the document that this person may see."""
-    visible = _visible(access, only_own=False)
+    """Every thread on every version of the document that this person may see, oldest first.
+
+    A partner in an unfinished independent review of any version of the document sees only
+    their own comments, on every version, as on the version pages.
+    """
+    only_own = False
     if not access.is_team:
-        # Versions in the partner's unfinished independent review show only their own.
-        hidden_versions = Assignment.objects.filter(
-            round__version__document=document,
-            round__independent=True,
-            round__deadline__gt=timezone.now(),
-            partner_id=access.membership.user_id,
-        ).exclude(state=AssignmentState.FINISHED)
-        visible &= ~Q(version__in=hidden_versions.values("round__version")) | Q(
-            author_id=access.membership.user_id
+        only_own = (
+            Assignment.objects.filter(
+                round__version__document=document,
+                round__independent=True,
+                round__deadline__gt=timezone.now(),
+                partner_id=access.membership.user_id,
+            )
+            .exclude(state=AssignmentState.FINISHED)
+            .exists()
         )
-    threads = (
+    visible = _visible(access, only_own)
+    threads = list(
         Comment.objects.filter(visible, version__document=document, parent__isnull=True)
         .select_related("author", "author__profile", "version", "response", "response__changed_in")
         .defer(*_light("version"), *_light("response__changed_in"))
@@ -488,8 +493,12 @@ def document_threads(document: Document, access: StudyAccess) -> list[ThreadView
                 to_attr="reply_list",
             )
         )
-        .order_by("version__number", "created_at", "id")
+        .order_by("created_at", "id")
     )
+    texts = {
+        version.pk: block_texts(version)
+        for version in {thread.version_id: thread.version for thread in threads}.values()
+    }
     return [
         ThreadView(
             thread=thread,
@@ -497,6 +506,7 @@ def document_threads(document: Document, access: StudyAccess) -> list[ThreadView
             quote=thread.quote,
             replies=thread.reply_list,
             response=_shown_response(thread, access),
+            block_preview=preview(texts[thread.version_id].get(thread.block_id, (0, ""))[1], 8),
         )
         for thread in threads
     ]

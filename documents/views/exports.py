@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from documents import webannotation
@@ -15,7 +16,7 @@ from documents.models import Outcome, ThreadState, Version
 from documents.selectors import ThreadView, document_threads, version_threads
 from engagement.access import StudyAccess, study_view
 from portal.permissions import Action
-from portal.spreadsheets import SheetFormat, spreadsheet_response
+from portal.spreadsheets import Column, Kind, SheetFormat, spreadsheet_response
 
 
 def _author_name(view: ThreadView) -> str:
@@ -35,8 +36,10 @@ def you_said_we_did(request: HttpRequest, access: StudyAccess, document_id: int)
         views = [v for v in views if v.response and v.response.outcome == outcome]
     if state in ThreadState.values:
         views = [v for v in views if v.thread.state == state]
-    if request.GET.get("format") == "csv":
-        return _csv(document.title, views)
+    if request.GET.get("format") in {SheetFormat.CSV, SheetFormat.XLSX}:
+        return _download(document.title, views, request.GET["format"])
+    for view in views:
+        view.state_label = state_of(view)
     return render(
         request,
         "documents/you_said_we_did.html",
@@ -53,42 +56,63 @@ def you_said_we_did(request: HttpRequest, access: StudyAccess, document_id: int)
 
 
 YOU_SAID_HEADERS = [
-    "Version",
-    "Passage",
-    "Comment",
-    "By",
-    "Date",
-    "State",
-    "Outcome",
-    "What we did",
-    "Why not",
-    "Changed in version",
+    Column("Version", Kind.WHOLE),
+    Column("Passage", Kind.TEXT),
+    Column("Comment", Kind.TEXT),
+    Column("By", Kind.TEXT),
+    Column("Date", Kind.DATE),
+    Column("State", Kind.TEXT),
+    Column("Outcome", Kind.TEXT),
+    Column("What we did", Kind.TEXT),
+    Column("Why not", Kind.TEXT),
+    Column("Changed in version", Kind.WHOLE),
+    Column("Answer", Kind.TEXT),
 ]
 
 
-def _csv(title: str, views: list[ThreadView]) -> HttpResponse:
+def passage_of(view: ThreadView) -> str:
+    """What a comment is about, in words: its quote, the paragraph's first words, or none."""
+    if view.quote:
+        return view.quote
+    if view.block_id and view.block_preview:
+        return str(_("Paragraph: %(words)s") % {"words": view.block_preview})
+    return str(_("The whole document"))
+
+
+def state_of(view: ThreadView) -> str:
+    # A withdrawn comment is not waiting for anything, whatever its state was.
+    return str(_("Withdrawn")) if view.thread.withdrawn_at else view.thread.get_state_display()
+
+
+def _download(title: str, views: list[ThreadView], file_format: str) -> HttpResponse:
     rows = []
     for view in views:
         answer = view.response
         rows.append(
             [
                 view.thread.version.number,
-                view.thread.quote,
+                passage_of(view),
                 "(withdrawn)" if view.thread.withdrawn_at else view.thread.body,
                 _author_name(view),
                 timezone.localtime(view.thread.created_at).date(),
-                view.thread.get_state_display(),
+                state_of(view),
                 answer.get_outcome_display() if answer else "",
                 answer.body if answer else "",
                 answer.reason if answer else "",
-                answer.changed_in.number if answer and answer.changed_in else "",
+                answer.changed_in.number if answer and answer.changed_in else None,
+                ""
+                if answer is None
+                else "published"
+                if answer.published_at
+                else "draft, not published",
             ]
         )
     return spreadsheet_response(
         headers=YOU_SAID_HEADERS,
         rows=rows,
-        file_format=SheetFormat.CSV,
+        file_format=file_format,
         filename=f"you-said-we-did-{timezone.localdate().isoformat()}",
+        title=_("You said, we did"),
     )
 
 

@@ -317,3 +317,83 @@ def test_the_annotation_file_is_offered_in_words_a_coordinator_understands(
     assert annotations in page
     # Partners are not offered it.
     assert annotations not in client_for(team.partner).get(url).content.decode()
+
+
+# --- you said, we did: drafts, withdrawn, paragraphs, Excel ------------------------------
+
+
+def test_a_team_draft_answer_is_marked_for_the_team_and_absent_for_partners(
+    team: StudyTeam, threads: Threads
+) -> None:
+    rows = csv_rows(team.coordinator, threads.version)
+    header, *body = rows
+    draft = next(row for row in body if row[2] == "Waiting for an answer.")
+    assert draft[header.index("Answer")] == "draft, not published"
+    changed = next(row for row in body if row[2] == "Five years is long.")
+    assert changed[header.index("Answer")] == "published"
+    page = client_for(team.coordinator).get(ysdw_url(threads.version)).content.decode()
+    assert "Draft, not published: partners cannot see it yet" in page
+    partner_page = client_for(team.partner).get(ysdw_url(threads.version)).content.decode()
+    assert "A team draft answer." not in partner_page
+    assert "Draft, not published" not in partner_page
+    mine = next(row for row in csv_rows(team.partner, threads.version)[1:] if "Waiting" in row[2])
+    assert mine[header.index("What we did")] == ""
+    assert mine[header.index("Answer")] == ""
+
+
+def test_a_withdrawn_comment_reads_withdrawn_and_a_paragraph_comment_names_its_paragraph(
+    team: StudyTeam, threads: Threads
+) -> None:
+    Comment.objects.filter(pk=threads.formula.pk).update(withdrawn_at=timezone.now())
+    header, *body = csv_rows(team.coordinator, threads.version)
+    withdrawn = next(row for row in body if row[2] == "(withdrawn)")
+    assert withdrawn[header.index("State")] == "Withdrawn"
+    assert withdrawn[header.index("Passage")] == "The whole document"
+    paragraph = next(row for row in body if row[2] == "Say 'quit' not 'stop'.")
+    assert paragraph[header.index("Passage")] == "Paragraph: You can stop at any time."
+    page = client_for(team.coordinator).get(ysdw_url(threads.version)).content.decode()
+    assert "On the paragraph: <q>You can stop at any time.</q>" in page
+    assert "Withdrawn</span>" in page
+
+
+def test_the_rows_come_oldest_first_in_csv_and_excel_alike(
+    team: StudyTeam, threads: Threads
+) -> None:
+    import pandas as pd
+
+    Comment.objects.filter(pk=threads.changed.pk).update(
+        created_at=timezone.now() + timezone.timedelta(days=1)
+    )
+    rows = csv_rows(team.coordinator, threads.version)
+    assert rows[-1][2] == "Five years is long."
+    response = client_for(team.coordinator).get(ysdw_url(threads.version, format="xlsx"))
+    assert response.status_code == 200
+    book = pd.read_excel(io.BytesIO(response.content), sheet_name=None)
+    assert list(book) == ["You said, we did"]
+    frame = book["You said, we did"]
+    assert list(frame.columns) == rows[0]
+    assert list(frame["Comment"]) == [
+        row[2].removeprefix("'") if row[2].startswith("'=") else row[2] for row in rows[1:]
+    ]
+    assert frame["Comment"].iloc[-1] == "Five years is long."
+    assert str(frame["Date"].dtype).startswith("datetime64")
+    assert frame["Version"].tolist() == [1] * (len(rows) - 1)
+    # The formula-like comment is kept as it was written, as text, in the spreadsheet.
+    assert '=HYPERLINK("http://evil")' in frame["Comment"].tolist()
+
+
+def test_an_independent_review_hides_others_comments_on_earlier_versions_too(
+    team: StudyTeam,
+) -> None:
+    first = ready_version(study=team.study, by=team.coordinator, paragraphs=["Text."])
+    thread(first, team.partner, "Said on the first version.")
+    second = ready_version(
+        study=team.study, by=team.coordinator, paragraphs=["Text, again."], document=first.document
+    )
+    other = MembershipFactory(study=team.study).user
+    open_round(second, by=team.coordinator, independent=True)
+    thread(second, other, "My own view.")
+    page = client_for(other).get(ysdw_url(second)).content.decode()
+    assert "My own view." in page
+    assert "Said on the first version." not in page
+    assert "Said on the first version." not in str(csv_rows(other, second))
