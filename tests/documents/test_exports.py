@@ -397,3 +397,16 @@ def test_an_independent_review_hides_others_comments_on_earlier_versions_too(
     assert "My own view." in page
     assert "Said on the first version." not in page
     assert "Said on the first version." not in str(csv_rows(other, second))
+
+
+def test_you_said_we_did_reads_back_the_same_in_every_program(
+    team: StudyTeam, threads: Threads
+) -> None:
+    from tests.sheets import Download
+
+    client = client_for(team.coordinator)
+    download = Download.of(lambda kind: client.get(ysdw_url(threads.version, format=kind)))
+    download.check()
+    download.check_pandas()
+    assert download.formats("Date") == {"yyyy-mm-dd"}
+    assert len(download.xlsx_records()) == 5
