@@ -12,20 +12,37 @@ processes need no coordination; old ones expire or are evicted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
+from django.template.loader import get_template
 from django.utils import translation
 
 from documents.selectors import ThreadView
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
+# The page's own address (where a button's form returns to), also put in per request, so
+# that one thread's HTML serves every address the page is reached by.
+PATH_PLACEHOLDER = "\x00path\x00"
 # Where the page's one reply form goes, in the thread being answered; removed from the others.
 REPLY_PLACEHOLDER = "\x00reply\x00"
 _PREFIX = "thread-html:"
 KEEP_SECONDS = 7 * 24 * 60 * 60
+
+
+@functools.cache
+def _templates_digest() -> str:
+    """The thread templates as they are in this release: a deploy that changes them makes
+    every kept thread new, as a change to the thread itself would."""
+    digest = hashlib.sha256()
+    for name in ("documents/includes/thread.html", "documents/includes/reply.html"):
+        template: Any = get_template(name)  # the stubs do not know a template's origin
+        digest.update(Path(template.origin.name).read_bytes())
+    return digest.hexdigest()
 
 
 def _stamp(value: Any) -> str:
@@ -37,6 +54,7 @@ def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[s
     thread = view.thread
     response = view.response
     parts: list[Any] = [
+        _templates_digest(),
         translation.get_language(),
         user_id,
         can_respond,
@@ -101,11 +119,3 @@ def rendered_all(keys: list[str], render: Callable[[int], str]) -> list[str]:
     if new:
         cache.set_many(new, KEEP_SECONDS)
     return out
-
-
-def clear() -> None:
-    """Forget every rendered thread kept in this process's cache (for measuring a first load).
-
-    Only for a local-memory cache: a shared cache is cleared with its own tools.
-    """
-    cache.clear()

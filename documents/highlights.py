@@ -47,6 +47,7 @@ _BLOCK_TAGS = {f"h{level}" for level in range(1, 7)} | {
 _HOLDERS = {"li", "td", "th"}
 _NESTED = {"ul", "ol", "table"}
 _BREAKS = _BLOCK_TAGS | _NESTED | {"br", "tr"}
+_STRUCTURE = _NESTED | {"thead", "tbody", "tfoot", "tr"}
 _RUNS = re.compile(r"(?P<space>\s+)|(?P<word>\S+)")
 
 
@@ -76,6 +77,7 @@ def document_page(
     stored_html: str,
     passages: Iterable[Passage],
     counts: dict[str, int],
+    first_words: dict[str, str] | None = None,
 ) -> str:
     """The version's HTML with the reader's passages marked and each block's comment count."""
     passages = sorted(set(passages), key=lambda p: (p.block_id, p.start, p.end, p.thread_id))
@@ -90,17 +92,23 @@ def document_page(
     )
     page = cache.get(key)
     if page is None:
-        page = _mark(stored_html, passages, dict(counted))
+        page = _mark(stored_html, passages, dict(counted), first_words or {})
         cache.set(key, page, CACHE_SECONDS)
     return str(page)
 
 
-def _mark(stored_html: str, passages: list[Passage], counts: dict[str, int]) -> str:
+def _mark(
+    stored_html: str,
+    passages: list[Passage],
+    counts: dict[str, int],
+    first_words: dict[str, str] | None = None,
+) -> str:
     root = lxml_html.fragment_fromstring(stored_html, create_parent="div")
     by_block: dict[str, list[Passage]] = {}
     for passage in passages:
         by_block.setdefault(passage.block_id, []).append(passage)
     labels: dict[tuple[int, str], tuple[str, str]] = {}
+    words = first_words or {}
     for element in root.xpath(".//*[@data-block]"):
         block_id = element.get("data-block")
         if block_id in by_block:
@@ -110,7 +118,10 @@ def _mark(stored_html: str, passages: list[Passage], counts: dict[str, int]) -> 
             tag = str(element.tag)
             if (count, tag) not in labels:
                 labels[count, tag] = _count_labels(count, tag)
-            _add_count(element, block_id, *labels[count, tag])
+            shown, name = labels[count, tag]
+            # Each count's name says which block it is about, as the Comment control's does.
+            said = words.get(block_id, "")
+            _add_count(element, block_id, shown, f"{name}: {said}" if said else name)
     # One serialisation of the wrapper, less its own tags, is much quicker than one a child.
     whole = etree.tostring(root, encoding="unicode", method="html")
     return whole[len("<div>") : -len("</div>")]
@@ -197,19 +208,36 @@ def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
         if covering:
             intervals.append((lo, hi, covering))
     started: set[int] = set()
+    made: list[tuple[etree._Element, list[Passage]]] = []
     for piece in pieces:
         if piece is None or not piece.runs:
             continue
+        holder = piece.element if piece.attribute == "text" else piece.element.getparent()
+        if holder is not None and holder.tag in _STRUCTURE:
+            continue  # whitespace between a list's items or a table's rows: no place for a mark
         cuts = []
         for lo, hi, covering in intervals:
             span = _span(piece, lo, hi)
-            if span is not None:
+            if span is not None and piece.value[span[0] : span[1]].strip():
                 cuts.append((span[0], span[1], covering))
         if cuts:
-            _wrap(piece, cuts, started)
+            made += _wrap(piece, cuts, started)
+    # Where each passage starts and ends, a screen reader says so (the words are CSS's).
+    first: dict[int, etree._Element] = {}
+    last: dict[int, etree._Element] = {}
+    for mark, covering in made:
+        for passage in covering:
+            first.setdefault(passage.thread_id, mark)
+            last[passage.thread_id] = mark
+    for mark in first.values():
+        mark.set("data-start", _("commented passage"))
+    for mark in last.values():
+        mark.set("data-end", _("end of commented passage"))
 
 
-def _wrap(piece: _Piece, cuts: list[tuple[int, int, list[Passage]]], started: set[int]) -> None:
+def _wrap(
+    piece: _Piece, cuts: list[tuple[int, int, list[Passage]]], started: set[int]
+) -> list[tuple[etree._Element, list[Passage]]]:
     value = piece.value
     marks = []
     for index, (a, b, covering) in enumerate(cuts):
@@ -222,13 +250,13 @@ def _wrap(piece: _Piece, cuts: list[tuple[int, int, list[Passage]]], started: se
         mark.text = value[a:b]
         next_a = cuts[index + 1][0] if index + 1 < len(cuts) else len(value)
         mark.tail = value[b:next_a]
-        marks.append((mark, new[1:]))
+        marks.append((mark, new[1:], covering))
     head = value[: cuts[0][0]]
     if piece.attribute == "text":
         parent = piece.element
         parent.text = head
         at = 0
-        for mark, others in marks:
+        for mark, others, _covering in marks:
             for thread_id in others:
                 parent.insert(at, _target(thread_id))
                 at += 1
@@ -237,13 +265,14 @@ def _wrap(piece: _Piece, cuts: list[tuple[int, int, list[Passage]]], started: se
     else:
         anchor = piece.element
         anchor.tail = head
-        for mark, others in marks:
+        for mark, others, _covering in marks:
             for thread_id in others:
                 target = _target(thread_id)
                 anchor.addnext(target)
                 anchor = target
             anchor.addnext(mark)
             anchor = mark
+    return [(mark, covering) for mark, _others, covering in marks]
 
 
 def _target(thread_id: int) -> etree._Element:

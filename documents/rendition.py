@@ -145,12 +145,13 @@ def _serialise_in_sections(
         if numbers:
             words = texts.get(ids[0] or "", "")
             if current is None:
+                current = {"start": length, "end": 0, "first": 0, "last": 0, "title": ""}
+            if not current["first"]:
                 # Named by its heading, or as the rest of the part before it.
                 title = preview(words, 10)
                 if not heading and last_heading:
                     title = _("%(heading)s (continued)") % {"heading": last_heading}
-                current = {"start": length, "end": 0, "first": min(numbers), "last": 0}
-                current["title"] = title
+                current["first"], current["title"] = min(numbers), title
             current["last"] = max(current["last"], *numbers)
             if heading:
                 last_heading = preview(words, 10)

@@ -32,6 +32,8 @@ from engagement.access import StudyAccess
 from engagement.models import Study
 
 BLOCK_TEXTS_SECONDS = 7 * 24 * 60 * 60
+# Raised when the way changes are worked out or written changes, so kept ones are remade.
+CHANGES_REVISION = 1
 
 # A version row carries its whole rendition; lists and joins need only its number and state.
 _HEAVY_VERSION_FIELDS = ("html", "blocks", "readability", "warnings", "change_summary")
@@ -81,7 +83,7 @@ def version_changes_since(previous: Version, version: Version) -> list[tuple[str
     """Each block's change (kind, safe HTML) from ``previous`` to ``version``, in the new
     version's order. Worked out once for a pair of versions (neither ever changes) and kept
     in the cache, so the changes page of a long document costs its diff only once."""
-    key = f"version-changes:{version_stamp(previous)}:{version_stamp(version)}"
+    key = f"version-changes:{CHANGES_REVISION}:{version_stamp(previous)}:{version_stamp(version)}"
     changes: list[tuple[str, str]] | None = cache.get(key)
     if changes is None:
         blocks = dict(
@@ -102,9 +104,8 @@ def page_part(version: Version, section: dict[str, Any] | None) -> str:
     """The page HTML of one section of a version (all of it for ``None``), reading no more
     of the stored page than that: ``page_head`` (see ``version_for_page``) when it holds it."""
     head: str = getattr(version, "page_head", "")
-    whole = len(head) <= settings.VERSION_SECTION_CHARACTERS
     if section is None:
-        if whole:
+        if len(head) <= settings.VERSION_SECTION_CHARACTERS:
             return head
         return str(Version.objects.values_list("html", flat=True).get(pk=version.pk))
     start, end = int(section["start"]), int(section["end"])

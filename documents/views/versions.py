@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from typing import TypedDict
@@ -13,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from documents import fragments
-from documents.access import document_in, version_for_page, version_in
+from documents.access import document_in, version_for_page, version_in, version_light
 from documents.blocks import Block
 from documents.forms import CommentForm, VersionForm
 from documents.highlights import Passage, document_page
@@ -56,8 +58,8 @@ CONTENT_TYPES = {
 }
 
 
-# Threads listed on one page of a version; the document itself is always shown whole, with
-# every visible comment counted and marked in it.
+# Threads listed on one page of a version, from every part of it; the document beside them is
+# shown whole (or, when long, a part at a time) with its visible comments counted and marked.
 THREADS_PER_PAGE = 20
 # Blocks listed on one page of "What changed", so that a long document's stays light.
 CHANGES_PER_PAGE = 400
@@ -133,8 +135,15 @@ def _render_threads(
     """Give each thread its HTML, from the fragment store when nothing it shows has changed."""
     can_respond = access.may(Action.RESPOND)
     token = get_token(request)
+    # What every thread shows the same on any address of this page; the address itself and
+    # the token are put in afterwards, so one rendering serves them all.
+    shared = {
+        "comments_base": addresses["comments_base"],
+        "document_base": addresses["document_base"],
+        "labels": hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest(),
+    }
     keys = [
-        fragments.signature(view, user_id=request.user.pk, can_respond=can_respond, page=addresses)
+        fragments.signature(view, user_id=request.user.pk, can_respond=can_respond, page=shared)
         for view in threads
     ]
 
@@ -148,13 +157,17 @@ def _render_threads(
                 "user": request.user,
                 "can_respond": can_respond,
                 "csrf_token": fragments.CSRF_PLACEHOLDER,
-                **addresses,
+                "full_path": fragments.PATH_PLACEHOLDER,
+                "comments_base": addresses["comments_base"],
+                "document_base": addresses["document_base"],
             },
         )
 
+    path = escape(addresses["full_path"])
     for view, html in zip(threads, fragments.rendered_all(keys, render), strict=True):
-        # The token is made for this request; html came from our own template.
-        view.html = mark_safe(html.replace(fragments.CSRF_PLACEHOLDER, token))  # noqa: S308
+        # The token is made for this request and the path escaped; html is our template's.
+        html = html.replace(fragments.CSRF_PLACEHOLDER, token)
+        view.html = mark_safe(html.replace(fragments.PATH_PLACEHOLDER, path))  # noqa: S308
 
 
 def _number(value: str | None) -> int | None:
@@ -212,7 +225,14 @@ def _review_context(
         only_own=only_own,
     )
     focus_block = next((p.block_id for p in places if p.thread_id == focus), "")
-    section = _section_shown(request, version, texts, chosen_block or on or focus_block)
+    # The part shown: the one asked for, else where the reader was sent (a block to comment
+    # on, a count, a conversation), else where their unsent comment is.
+    section = _section_shown(
+        request,
+        version,
+        texts,
+        request.GET.get("block") or on or focus_block or (draft.block_id if draft else ""),
+    )
     in_section = _in_section(version, texts, section)
     marked = {place.thread_id for place in places if place.start is not None}
 
@@ -256,7 +276,13 @@ def _review_context(
         **addresses,
         "t": labels,
         "document_html": mark_safe(  # noqa: S308 - sanitised when converted; marks are ours
-            document_page(f"{version_stamp(version)}:{section}", part, passages, shown_counts)
+            document_page(
+                f"{version_stamp(version)}:{section}",
+                part,
+                passages,
+                shown_counts,
+                {block_id: preview(texts[block_id][1]) for block_id in shown_counts},
+            )
         ),
         "section": section,
         "sections": version.sections,
@@ -445,7 +471,7 @@ def version_new(
 def version_changes(
     request: HttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
-    version = version_for_page(access, document_id, number)
+    version = version_light(access, document_id, number)
     previous = previous_ready_version(version)
     changes: list[tuple[str, str]] = []
     if version.status == VersionStatus.READY and previous is not None:

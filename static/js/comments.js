@@ -208,20 +208,21 @@
         /* nothing to do */
       }
     },
-    // Copies kept of words that were sent: once the page shows them, they arrived. A reply's
-    // form is on the page only while it is being written, so this is checked for every copy.
-    settle: function (bodies) {
-      if (!this.ok) return;
+    // A reply's copy kept after it was sent: once its conversation on this page shows the
+    // words, they arrived. (A reply's form is on the page only while it is being written, so
+    // these are not settled by a form's own restore.) Only that conversation's words count.
+    settle: function (reader) {
+      if (!this.ok || !reader) return;
       for (var i = window.localStorage.length - 1; i >= 0; i -= 1) {
         var name = window.localStorage.key(i);
-        if (!name || name.indexOf(STORE_PREFIX) !== 0) continue;
+        var match = name && new RegExp("^" + STORE_PREFIX + "reply-(\\d+)-" + reader + "$").exec(name);
+        if (!match) continue;
+        var thread = document.getElementById("thread-" + match[1]);
         var value = this.get(name.slice(STORE_PREFIX.length));
-        var arrived =
-          value &&
-          value.submitted &&
-          bodies.some(function (text) {
-            return sameWords(text, value.body);
-          });
+        if (!thread || !value || !value.submitted) continue;
+        var arrived = Array.prototype.some.call(thread.querySelectorAll(".comment-body"), function (node) {
+          return sameWords(node.textContent, value.body);
+        });
         if (arrived) window.localStorage.removeItem(name);
       }
     },
@@ -894,7 +895,8 @@
         return node.textContent;
       }
     );
-    store.settle(bodies);
+    var readerList = document.querySelector("[data-reader]");
+    store.settle(readerList ? readerList.getAttribute("data-reader") : "");
     markKeptReplies();
     var drafts = [];
     var mainForm = document.querySelector("form[data-comment-form]");

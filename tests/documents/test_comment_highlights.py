@@ -112,7 +112,9 @@ def test_each_block_shows_how_many_comments_it_has_and_the_count_lists_them(
     count = page.cssselect(f"a.block-count[href='?on={block}#comments-heading']")
     assert len(count) == 1
     assert count[0].get("data-label") == "3 comments"
-    assert count[0].get("aria-label") == "3 comments on this paragraph"
+    assert count[0].get("aria-label") == (
+        "3 comments on this paragraph: We will ask about sleep, work…"
+    )
     assert count[0].text_content() == ""
     assert page.cssselect(f"a.block-count[href='?on={other}#comments-heading']")[0].get(
         "data-label"
@@ -122,7 +124,7 @@ def test_each_block_shows_how_many_comments_it_has_and_the_count_lists_them(
     shown = {int(a.get("id").removeprefix("thread-")) for a in listed.cssselect("article.thread")}
     assert shown == ids
     assert elsewhere.pk not in shown
-    assert "Showing the 3 comments on the passage starting" in listed.text_content()
+    assert "Showing the 3 comments on the paragraph starting" in listed.text_content()
     assert listed.cssselect("a[href='?#comments-heading']")[0].text_content() == "Show all comments"
 
 
@@ -296,6 +298,42 @@ def test_a_hostile_quote_is_marked_as_text() -> None:
     marked = _mark(stored, [Passage(5, "b1", start, start + len("<script>alert(1)</script>"))], {})
     assert "<script>" not in marked
     assert (
-        '<mark class="passage" data-threads="5" id="passage-5">'
+        'id="passage-5" data-start="commented passage" data-end="end of commented passage">'
         "&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in marked
     )
+
+
+def test_a_screen_reader_hears_where_each_passage_starts_and_ends_once(
+    team: StudyTeam, version: Version
+) -> None:
+    block = block_id_of(version, "You do not have to take part")
+    comment = thread(version, team.partner, "Why?", block_id=block, exact="take part, you can stop")
+    pieces = [
+        m
+        for m in document_of(page_of(team.partner, version)).cssselect("mark.passage")
+        if str(comment.pk) in m.get("data-threads").split()
+    ]
+    assert len(pieces) > 1  # it crosses the emphasis
+    assert [m.get("data-start") for m in pieces] == ["commented passage"] + [None] * (
+        len(pieces) - 1
+    )
+    assert [m.get("data-end") for m in pieces] == [None] * (len(pieces) - 1) + [
+        "end of commented passage"
+    ]
+    assert all(m.text_content().strip() for m in pieces)
+
+
+def test_no_mark_stands_between_a_lists_items_or_a_tables_rows() -> None:
+    from documents.conversion.split import split_blocks
+
+    rendition, blocks = split_blocks(
+        "<blockquote><p>Before the list.</p>\n<ul>\n<li>One item</li>\n<li>Two item</li>\n</ul>"
+        "\n<table>\n<tr>\n<td>A cell</td>\n</tr>\n</table>\n<p>After it all.</p></blockquote>"
+    )
+    stored = page_html(rendition, blocks)
+    text = blocks[0].text
+    marked = _mark(stored, [Passage(9, blocks[0].id, 0, len(text))], {})
+    root = lxml_html.fragment_fromstring(marked, create_parent="div")
+    for container in root.iter("ul", "ol", "table", "tbody", "tr"):
+        assert all(child.tag != "mark" for child in container), lxml_html.tostring(container)
+    assert "".join(m.text_content() for m in root.iter("mark")).startswith("Before the list.")

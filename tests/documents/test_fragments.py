@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.middleware.csrf import _does_token_match
 from django.urls import reverse
 
-from documents import fragments
 from documents.services.comments import comment_edit, comment_reply
 from documents.services.responses import response_save
 from tests.conftest import StudyTeam, client_for
@@ -75,7 +75,7 @@ def test_each_load_carries_its_own_csrf_token_in_the_thread_forms(team: StudyTea
         thread=answered, author=team.researcher, outcome="changed", body="Done", publish=True
     )
     # The first load renders the thread; the second takes it from the kept fragments.
-    fragments.clear()
+    cache.clear()
     client = client_for(team.partner)
     client.cookies.clear()
     client.force_login(team.partner)
@@ -91,3 +91,23 @@ def test_each_load_carries_its_own_csrf_token_in_the_thread_forms(team: StudyTea
     first, second = (_thread_tokens(page) for page in loads)
     assert not set(first) & set(second), "the second load reused the first load's token"
     assert _threads_without_tokens(loads[0]) == _threads_without_tokens(loads[1])
+
+
+def test_one_rendering_serves_every_address_of_the_page_with_its_own_return_path(
+    team: StudyTeam,
+) -> None:
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello there."])
+    answered = thread(version, team.partner, "A comment")
+    response_save(
+        thread=answered, author=team.researcher, outcome="changed", body="Done", publish=True
+    )
+    cache.clear()
+    client = client_for(team.partner)
+    url = reverse("version_detail", args=[team.study.pk, version.document_id, version.number])
+    client.get(url)
+    kept = len(cache._cache)  # type: ignore[attr-defined]
+    page = client.get(url + "?page=1&x=<b>").content.decode()
+    # No new rendering for another address; the form returns to the address it was on.
+    assert len(cache._cache) == kept  # type: ignore[attr-defined]
+    assert f'name="next" value="{url}?page=1&amp;x=%3Cb%3E"' in page
+    assert "\x00path\x00" not in page

@@ -141,17 +141,22 @@ def test_a_part_is_read_from_the_database_without_the_whole_page(
     from engagement.access import StudyAccess
     from engagement.models import Membership
 
-    settings.VERSION_SECTION_CHARACTERS = 3_000  # the head holds the first parts only
     access = StudyAccess(
         study=team.study, membership=Membership.objects.get(user=team.partner, study=team.study)
     )
     shown = version_for_page(access, long_version.document_id, long_version.number)
     assert "html" in shown.get_deferred_fields()
-    assert len(shown.page_head) == settings.VERSION_SECTION_CHARACTERS + 1  # type: ignore[attr-defined]
+    # A long version's page is not read whole with the version: each part is read alone.
+    assert shown.page_head == ""  # type: ignore[attr-defined]
     for section in long_version.sections:
         expected = long_version.html[section["start"] : section["end"]]
-        with django_assert_num_queries(0 if section["end"] <= len(shown.page_head) else 1):  # type: ignore[attr-defined]
+        with django_assert_num_queries(1):
             assert page_part(shown, section) == expected
+    # A short one comes whole with the version, and no part is asked for.
+    short = ready_version(study=team.study, by=team.coordinator, paragraphs=["Just this."])
+    shown = version_for_page(access, short.document_id, short.number)
+    with django_assert_num_queries(0):
+        assert page_part(shown, None) == short.html
 
 
 def test_no_part_is_much_longer_than_the_limit_even_without_headings(
