@@ -74,7 +74,9 @@ def email_send_now(message: EmailMessage, *, last_try: bool = False) -> None:
     """Hand the message to the mail server, or say whether a later try may succeed."""
     try:
         message.send()
-    except (smtplib.SMTPException, OSError) as error:
+    except Exception as error:
+        if not isinstance(error, (smtplib.SMTPException, OSError)) and not _from_provider(error):
+            raise
         if is_temporary_mail_error(error) and not last_try:
             raise TemporaryMailError(str(error)) from error
         raise PermanentMailError(
@@ -83,8 +85,26 @@ def email_send_now(message: EmailMessage, *, last_try: bool = False) -> None:
         ) from error
 
 
+def _from_provider(error: Exception) -> bool:
+    """Whether the error is an email provider's API answering (django-anymail)."""
+    return type(error).__module__.startswith("anymail.")
+
+
+def _provider_status(error: Exception) -> int | None:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
 def mail_error_reason(error: Exception) -> str:
     """Why a message was not delivered, in words a coordinator can act on."""
+    if _from_provider(error):
+        if type(error).__name__ == "AnymailRecipientsRefused":
+            return "the address was refused"
+        status = _provider_status(error)
+        if status is None:
+            return "the email provider could not be reached"
+        return f"the email provider refused it ({status})"
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "the address was refused"
     if isinstance(error, smtplib.SMTPSenderRefused):
@@ -97,7 +117,13 @@ def mail_error_reason(error: Exception) -> str:
 
 
 def is_temporary_mail_error(error: Exception) -> bool:
-    """Whether trying again later may succeed: a 4xx reply, a dropped or failed connection."""
+    """Whether trying again later may succeed: a 4xx reply, a dropped or failed connection;
+    from a provider's API, no answer, "too many requests" or a fault on its side (5xx)."""
+    if _from_provider(error):
+        if type(error).__name__ in {"AnymailRecipientsRefused", "AnymailInvalidAddress"}:
+            return False
+        status = _provider_status(error)
+        return status is None or status == 429 or status >= 500
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
     if isinstance(error, smtplib.SMTPServerDisconnected):

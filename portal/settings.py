@@ -6,7 +6,10 @@ broker and emails written as files, all under var/. See .env.example.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -173,7 +176,21 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = env_str("EMAIL_HOST", "")
-if EMAIL_HOST:
+# Or an email provider's API through django-anymail (`pip install ".[providers]"`): its
+# backend's name (postmark, mailgun, sendgrid, amazon_ses, brevo, …) and its settings as JSON,
+# e.g. EMAIL_PROVIDER=postmark ANYMAIL='{"POSTMARK_SERVER_TOKEN": "…"}'.
+EMAIL_PROVIDER = env_str("EMAIL_PROVIDER", "")
+if EMAIL_PROVIDER:
+    if not re.fullmatch(r"[a-z_]+", EMAIL_PROVIDER):
+        raise ImproperlyConfigured("EMAIL_PROVIDER must be an anymail backend's name.")
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+    try:
+        ANYMAIL = json.loads(env_str("ANYMAIL", "{}"))
+    except ValueError as error:
+        raise ImproperlyConfigured("ANYMAIL must be a JSON object of anymail settings.") from error
+    if not isinstance(ANYMAIL, dict):
+        raise ImproperlyConfigured("ANYMAIL must be a JSON object of anymail settings.")
+elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -263,8 +280,33 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads (document versions, receipts, PDFs) on this machine's disk under MEDIA_ROOT, or in
+# an S3-compatible object store through django-storages (`pip install ".[s3]"`).
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local")
+if MEDIA_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured("MEDIA_STORAGE must be local or s3.")
+_media: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_STORAGE == "s3":
+    _media = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET", ""),
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("S3_PREFIX", ""),
+            # Private: every file is served through the portal's own access checks.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+    if not _media["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -72,3 +72,52 @@ def test_it_refuses_to_start_without_a_site_url_when_debug_is_off(tmp_path):
     result = _manage("check", env=env, var_dir=tmp_path)
     assert result.returncode != 0
     assert "SITE_URL must be set" in result.stderr
+
+
+def _settings_of(env: dict[str, str], tmp_path: Path, *names: str) -> dict[str, object]:
+    import json
+
+    code = (
+        "import json; from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}, default=str))"
+    )
+    run = _manage("shell", "-c", code, env=env, var_dir=tmp_path)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_uploads_can_live_in_an_s3_compatible_store(tmp_path):
+    env = {
+        **PRODUCTION,
+        "MEDIA_STORAGE": "s3",
+        "S3_BUCKET": "ppie-uploads",
+        "S3_ENDPOINT_URL": "https://objects.example.org",
+        "S3_REGION": "eu-west-2",
+        "S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "S3_SECRET_ACCESS_KEY": "secret-example",
+    }
+    storages = _settings_of(env, tmp_path, "STORAGES")["STORAGES"]
+    default = storages["default"]
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert default["OPTIONS"]["bucket_name"] == "ppie-uploads"
+    assert default["OPTIONS"]["endpoint_url"] == "https://objects.example.org"
+    assert default["OPTIONS"]["default_acl"] == "private"
+    assert default["OPTIONS"]["file_overwrite"] is False
+    missing = _manage("check", env={**PRODUCTION, "MEDIA_STORAGE": "s3"}, var_dir=tmp_path)
+    assert missing.returncode != 0
+    assert "MEDIA_STORAGE=s3 needs S3_BUCKET" in missing.stderr
+
+
+def test_email_can_go_through_a_providers_api(tmp_path):
+    env = {
+        **PRODUCTION,
+        "EMAIL_PROVIDER": "postmark",
+        "ANYMAIL": '{"POSTMARK_SERVER_TOKEN": "token-example"}',
+    }
+    got = _settings_of(env, tmp_path, "EMAIL_BACKEND", "ANYMAIL")
+    assert got["EMAIL_BACKEND"] == "anymail.backends.postmark.EmailBackend"
+    assert got["ANYMAIL"] == {"POSTMARK_SERVER_TOKEN": "token-example"}
+    for bad in ({"EMAIL_PROVIDER": "../evil"}, {"EMAIL_PROVIDER": "postmark", "ANYMAIL": "[1]"}):
+        run = _manage("check", env={**PRODUCTION, **bad}, var_dir=tmp_path)
+        assert run.returncode != 0
+        assert "EMAIL_PROVIDER" in run.stderr or "ANYMAIL" in run.stderr

@@ -75,3 +75,41 @@ def test_an_account_email_is_delivered():
     email_deliver.run(payload)
     assert [m.subject for m in mail.outbox] == ["Reset"]
     assert mail.outbox[0].alternatives[0][1] == "text/html"
+
+
+def test_an_email_providers_api_failures_are_told_apart_as_smtp_ones_are(settings):
+    """Through django-anymail's own backend for tests: what the provider says decides."""
+    from types import SimpleNamespace
+
+    from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    message = mail.EmailMessage("Hi", "Body", "team@example.org", to=["pat@example.org"])
+    email_send_now(message)
+    assert message.anymail_test_params["to"][0].addr_spec == "pat@example.org"
+
+    def failing(status):
+        return AnymailAPIError("no", response=SimpleNamespace(status_code=status, text=""))
+
+    for temporary in (failing(503), failing(429), AnymailAPIError("no answer")):
+        with mock.patch("django.core.mail.EmailMessage.send", side_effect=temporary):
+            with pytest.raises(TemporaryMailError):
+                email_send_now(message)
+            with pytest.raises(PermanentMailError, match="could not be delivered"):
+                email_send_now(message, last_try=True)
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=failing(422)),
+        pytest.raises(PermanentMailError, match=r"the email provider refused it \(422\)"),
+    ):
+        email_send_now(message)
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=AnymailRecipientsRefused()),
+        pytest.raises(PermanentMailError, match="the address was refused"),
+    ):
+        email_send_now(message)
+    # Anything else is a fault of ours, not a delivery problem: it is not swallowed.
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=KeyError("bug")),
+        pytest.raises(KeyError),
+    ):
+        email_send_now(message)
