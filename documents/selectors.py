@@ -269,7 +269,7 @@ def _place(
     carried: bool = False,
 ) -> ThreadPlace:
     index, text = blocks.get(block_id, (0, ""))
-    start, end = _passage_in(text, selectors) if block_id in blocks else (None, None)
+    start, end = passage_in(text, selectors) if block_id in blocks else (None, None)
     return ThreadPlace(
         thread_id=thread_id,
         block_id=block_id if block_id in blocks else "",
@@ -282,7 +282,7 @@ def _place(
     )
 
 
-def _passage_in(text: str, selectors: object) -> tuple[int | None, int | None]:
+def passage_in(text: str, selectors: object) -> tuple[int | None, int | None]:
     """Where a stored quote stands in its block: the position if it still holds, else the
     first place the quote is found, else nowhere."""
     if not isinstance(selectors, list):

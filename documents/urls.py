@@ -21,6 +21,7 @@ urlpatterns = [
     path(V + "original/", versions.version_original, name="version_original"),
     path(V + "changes/", versions.version_changes, name="version_changes"),
     path(V + "annotations/", exports.version_annotations, name="version_annotations"),
+    path(V + "word/", exports.version_word, name="version_word"),
     path(
         V + "annotations/pages/<id:page>/",
         exports.version_annotation_page,

@@ -288,6 +288,10 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
     },
+    "version_word": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
     # A page of that collection: the fixture's thread puts one annotation on page 1.
     "version_annotation_page": {
         "GET": (LOGIN, 404, 200, 200, 200),
@@ -391,6 +395,7 @@ NOT_PAGES = {
     "version_original",
     "version_annotations",
     "version_annotation_page",
+    "version_word",
 }
 
 # Each area of involvement keeps its rows in its own module, merged here.

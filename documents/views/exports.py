@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from documents import webannotation
+from documents import webannotation, word
 from documents.access import document_in, version_in
-from documents.models import Outcome, ThreadState, Version
+from documents.models import Outcome, ThreadState, Version, VersionStatus
 from documents.selectors import ThreadView, document_threads, version_threads
+from documents.services.versions import version_blocks
 from engagement.access import StudyAccess, study_view
 from portal.permissions import Action
 from portal.spreadsheets import Column, Kind, SheetFormat, spreadsheet_response
@@ -168,3 +169,18 @@ def version_annotation_page(
             study_id=access.study.pk, version=version, items=items, number=page
         )
     )
+
+
+@study_view(Action.VIEW_DOCUMENTS)
+@require_safe
+def version_word(
+    request: HttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    """The version as a Word file with the comments this person may see, as Word comments."""
+    version = version_in(access, document_id, number)
+    if version.status != VersionStatus.READY:
+        raise Http404("This version is not ready yet.")
+    body = word.version_docx(version, version_blocks(version), version_threads(version, access))
+    response = HttpResponse(body, content_type=word.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{word.filename(version)}"'
+    return response
