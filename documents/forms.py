@@ -222,3 +222,20 @@ class FinishForm(forms.Form):
             self.add_error("hours", _("Enter the time you spent, between 1 minute and 24 hours."))
         data["minutes_spent"] = total
         return data
+
+
+class WordCommentsForm(forms.Form):
+    file = forms.FileField(
+        label=_("Your Word file with comments (.docx)"),
+        help_text=_(
+            "The Word file of this version (“Download as Word, with the comments” gives you one) "
+            "with your comments, replies or tracked changes added."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".docx"):
+            raise forms.ValidationError(_("Choose a Word file ending in .docx."))
+        return upload

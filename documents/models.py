@@ -205,10 +205,20 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Brought in from a Word file: the key of the Word comment it came from, so that the same
+    # file brought in again adds nothing twice.
+    source_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["version", "parent"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "author", "source_key"],
+                condition=~Q(source_key=""),
+                name="comment_imported_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.version}"
@@ -251,6 +261,36 @@ class CommentPlacement(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.comment_id} in version {self.version_id}"
+
+
+class WordImportState(models.TextChoices):
+    WAITING = "waiting", _("Waiting to be checked")
+    DONE = "done", _("Added")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class WordImport(models.Model):
+    """Comments found in a Word copy of a version, shown to the person before any is added."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="word_imports")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="word_imports"
+    )
+    filename = models.CharField(max_length=255)
+    # [{"key", "kind", "author", "text", "parent", "block_id", "selectors", "method",
+    #   "confidence", "quote"}], from documents.wordimport.propose
+    proposals = models.JSONField(default=list)
+    state = models.CharField(
+        max_length=10, choices=WordImportState.choices, default=WordImportState.WAITING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Word comments from {self.filename} for {self.version}"
 
 
 class CommentDraft(models.Model):

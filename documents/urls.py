@@ -22,6 +22,7 @@ urlpatterns = [
     path(V + "changes/", versions.version_changes, name="version_changes"),
     path(V + "annotations/", exports.version_annotations, name="version_annotations"),
     path(V + "word/", exports.version_word, name="version_word"),
+    path(V + "word/comments/", exports.version_word_comments, name="version_word_comments"),
     path(
         V + "annotations/pages/<id:page>/",
         exports.version_annotation_page,

@@ -292,6 +292,17 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
     },
+    # Comments from a Word file: anyone who may comment sends their own file.
+    "version_word_comments": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (
+            LOGIN,
+            404,
+            Go("version_word_comments"),
+            Go("version_word_comments"),
+            Go("version_word_comments"),
+        ),
+    },
     # A page of that collection: the fixture's thread puts one annotation on page 1.
     "version_annotation_page": {
         "GET": (LOGIN, 404, 200, 200, 200),

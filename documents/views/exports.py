@@ -4,19 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_safe
 
 from documents import webannotation, word
 from documents.access import document_in, version_in
-from documents.models import Outcome, ThreadState, Version, VersionStatus
+from documents.forms import WordCommentsForm
+from documents.models import (
+    Outcome,
+    ThreadState,
+    Version,
+    VersionStatus,
+    WordImport,
+    WordImportState,
+)
 from documents.selectors import ThreadView, document_threads, version_threads
 from documents.services.versions import version_blocks
+from documents.services.word_imports import (
+    Choice,
+    word_import_cancel,
+    word_import_confirm,
+    word_import_start,
+)
 from engagement.access import StudyAccess, study_view
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.rules import RuleBroken
 from portal.spreadsheets import Column, Kind, SheetFormat, spreadsheet_response
 
 
@@ -184,3 +202,71 @@ def version_word(
     response = HttpResponse(body, content_type=word.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{word.filename(version)}"'
     return response
+
+
+@study_view(Action.COMMENT)
+@require_http_methods(["GET", "POST"])
+def version_word_comments(
+    request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
+) -> HttpResponse:
+    """Bring in comments made in Word: send the file, check what was found, add it."""
+    version = version_in(access, document_id, number)
+    waiting = WordImport.objects.filter(
+        version=version, person=request.user, state=WordImportState.WAITING
+    ).first()
+    form = WordCommentsForm()
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action == "upload":
+        form = WordCommentsForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                word_import_start(
+                    version=version, person=request.user, filename=upload.name, data=upload.read()
+                )
+            except RuleBroken as refusal:
+                form.add_error("file", str(refusal))
+            else:
+                return redirect(request.path)
+    elif request.method == "POST" and waiting is not None and action == "cancel":
+        word_import_cancel(word_import=waiting)
+        messages.info(request, _("Nothing was added from the Word file."))
+        return redirect(request.path)
+    elif request.method == "POST" and waiting is not None and action == "confirm":
+        choices = {
+            row["key"]: Choice(
+                include=request.POST.get(f"include-{row['key']}") == "yes",
+                text=request.POST.get(f"text-{row['key']}", "")[:10_000],
+            )
+            for row in waiting.proposals
+        }
+        try:
+            added = word_import_confirm(
+                word_import=waiting, choices=choices, is_team=access.is_team
+            )
+        except RuleBroken as refusal:
+            messages.error(request, str(refusal))
+            return redirect(request.path)
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s comment from your Word file was added.",
+                "%(n)s comments from your Word file were added.",
+                added,
+            )
+            % {"n": added},
+        )
+        return redirect("version_detail", access.study.pk, document_id, number)
+    elif request.method == "POST":
+        return redirect(request.path)
+    return render(
+        request,
+        "documents/word_comments.html",
+        {
+            "study": access.study,
+            "document": version.document,
+            "version": version,
+            "form": form,
+            "waiting": None if form.is_bound else waiting,
+        },
+    )

@@ -158,3 +158,153 @@ def test_a_file_that_is_not_a_plain_word_document_is_refused_plainly(
 ) -> None:
     with pytest.raises(ConversionError, match=message):
         read_word(data)
+
+
+# --- the page: send, check, add ------------------------------------------------------------
+
+
+def word_url(version: Any) -> str:
+    from django.urls import reverse
+
+    return reverse(
+        "version_word_comments", args=[version.document.study_id, version.document_id, 1]
+    )
+
+
+def commented_copy() -> bytes:
+    """A partner's Word copy of the sheet: one comment on "five years", one tracked change."""
+    body = (
+        "<w:p><w:r><w:t>Taking part</w:t></w:r></w:p>"
+        '<w:p><w:r><w:t>We keep your answers for </w:t></w:r><w:commentRangeStart w:id="1"/>'
+        '<w:r><w:t>five years</w:t></w:r><w:commentRangeEnd w:id="1"/><w:r><w:t>.</w:t></w:r></w:p>'
+        "<w:p><w:r><w:t>The visits are at the clinic</w:t></w:r>"
+        '<w:ins w:author="Me"><w:r><w:t> near the bus stop</w:t></w:r></w:ins>'
+        "<w:r><w:t> on Tuesdays.</w:t></w:r></w:p>"
+    )
+    comments = (
+        '<w:comment w:id="1" w:author="Me"><w:p><w:r><w:t>Why so long?</w:t></w:r></w:p>'
+        "</w:comment>"
+    )
+    return docx_with(body, comments)
+
+
+def send(client: Any, version: Any, data: bytes, name: str = "sheet.docx") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        word_url(version), {"action": "upload", "file": SimpleUploadedFile(name, data)}
+    )
+
+
+def test_a_partner_sends_a_word_file_checks_it_and_adds_the_comments(team: StudyTeam) -> None:
+    from documents.models import Comment, WordImport
+    from tests.conftest import client_for
+    from tests.documents.builders import open_round
+
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=PARAGRAPHS)
+    open_round(version, by=team.coordinator)
+    client = client_for(team.partner)
+    assert send(client, version, commented_copy()).status_code == 302
+    page = client.get(word_url(version)).content.decode()
+    assert "Why so long?" in page
+    assert "On the words:" in page
+    assert "Suggests adding: “ near the bus stop”" in page
+    assert not Comment.objects.exists()  # nothing until confirmed
+
+    rows = WordImport.objects.get().proposals
+    comment_row = next(r for r in rows if r["text"] == "Why so long?")
+    change_row = next(r for r in rows if r["kind"] == "suggestion")
+    done = client.post(
+        word_url(version),
+        {
+            "action": "confirm",
+            f"include-{comment_row['key']}": "yes",
+            f"text-{comment_row['key']}": "Why keep them so long?",
+            f"text-{change_row['key']}": change_row["text"],  # left unticked
+        },
+    )
+    assert done.status_code == 302
+    (added,) = Comment.objects.all()
+    assert added.author == team.partner
+    assert added.body == "Why keep them so long?"
+    assert added.quote == "five years"
+    assert added.block_id == block_id_of(version, "We keep")
+
+    # The same file again adds nothing twice.
+    send(client, version, commented_copy())
+    rows = WordImport.objects.filter(state="waiting").get().proposals
+    client.post(
+        word_url(version),
+        {"action": "confirm", **{f"include-{r['key']}": "yes" for r in rows}}
+        | {f"text-{r['key']}": r["text"] for r in rows},
+    )
+    assert Comment.objects.filter(body="Why keep them so long?").count() == 1
+    assert Comment.objects.filter(body__startswith="Suggests adding").count() == 1
+    assert Comment.objects.count() == 2
+
+
+def test_a_file_of_another_document_is_refused_and_nothing_is_saved(team: StudyTeam) -> None:
+    from documents.models import WordImport
+    from tests.conftest import client_for
+
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=PARAGRAPHS)
+    other = docx_with(
+        '<w:p><w:commentRangeStart w:id="0"/><w:r><w:t>A recipe for bread with seeds and '
+        'honey.</w:t></w:r><w:commentRangeEnd w:id="0"/></w:p>',
+        '<w:comment w:id="0" w:author="X"><w:p><w:r><w:t>Yum</w:t></w:r></w:p></w:comment>',
+    )
+    response = send(client_for(team.partner), version, other)
+    assert response.status_code == 200
+    assert "does not seem to be a copy of this document" in response.content.decode()
+    assert not WordImport.objects.exists()
+    for data, name, said in (
+        (b"%PDF-1.4 not word", "sheet.pdf", "ending in .docx"),
+        (b"PK\x03\x04 broken", "sheet.docx", "damaged"),
+        (docx_with("<w:p/>", main="document.macroEnabled.main"), "sheet.docx", "macros"),
+    ):
+        refused = send(client_for(team.partner), version, data, name)
+        assert refused.status_code == 200
+        assert said in refused.content.decode()
+
+
+def test_after_the_deadline_nothing_is_added_and_the_comments_wait(team: StudyTeam) -> None:
+    from datetime import timedelta
+
+    from documents.models import Comment, ReviewRound, WordImport
+    from tests.conftest import client_for
+    from tests.documents.builders import open_round
+
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=PARAGRAPHS)
+    review = open_round(version, by=team.coordinator)
+    client = client_for(team.partner)
+    send(client, version, commented_copy())
+    ReviewRound.objects.filter(pk=review.pk).update(
+        opens_at=timezone.now() - timedelta(days=2), deadline=timezone.now() - timedelta(hours=1)
+    )
+    rows = WordImport.objects.get().proposals
+    response = client.post(
+        word_url(version),
+        {"action": "confirm"}
+        | {f"include-{r['key']}": "yes" for r in rows}
+        | {f"text-{r['key']}": r["text"] for r in rows},
+        follow=True,
+    )
+    assert "closed on" in response.content.decode()
+    assert not Comment.objects.exists()
+    assert WordImport.objects.get().state == "waiting"
+
+
+def test_a_copy_downloaded_from_the_portal_adds_nothing_already_here(team: StudyTeam) -> None:
+    from documents.models import Comment, WordImport
+    from tests.conftest import client_for
+
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=PARAGRAPHS)
+    thread(
+        version, team.researcher, "Is five years right?", block_id=block_id_of(version, "We keep")
+    )
+    client = client_for(team.researcher)
+    data = client.get(word_url(version).replace("word/comments/", "word/")).content
+    send(client, version, data)
+    assert all(row["already"] for row in WordImport.objects.get().proposals)
+    client.post(word_url(version), {"action": "confirm"})
+    assert Comment.objects.count() == 1
