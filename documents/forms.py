@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -9,9 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Outcome, Version, Visibility
 from engagement.models import Stage, Study
-
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+from portal.ids import IdChoiceField, IdMultipleChoiceField
 
 ACCEPT = ".docx,.odt,.pdf,.md,.markdown,.txt"
 
@@ -41,6 +39,7 @@ class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Document
         fields = ["title", "kind", "stage"]
+        field_classes = {"stage": IdChoiceField}
 
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +108,7 @@ class ResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed when nothing was changed."),
     )
-    changed_in = forms.ModelChoiceField(
+    changed_in = IdChoiceField(
         label=_("Version with the change"),
         queryset=Version.objects.none(),
         required=False,
@@ -162,11 +161,16 @@ class RoundForm(forms.Form):
         initial="3, 1",
         help_text=_("Days separated by commas, for example 3, 1. Leave it empty for no reminders."),
     )
-    partners: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+    partners = IdMultipleChoiceField(
         label=_("Partners asked to review"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Everyone is chosen to begin with."),
+        error_messages={
+            "required": _("Choose at least one partner of this study to review it."),
+            "invalid_choice": _("Choose partners of this study from the list."),
+            "invalid_pk_value": _("Choose partners of this study from the list."),
+        },
     )
 
     def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:

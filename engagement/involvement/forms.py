@@ -28,6 +28,7 @@ from engagement.models import (
 )
 from portal.accounts.models import User
 from portal.formatting import REAL_DATE
+from portal.ids import IdChoiceField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -67,7 +68,7 @@ def _impact_field() -> forms.MultipleChoiceField:
 class ContributionForm(forms.Form):
     """One piece of involvement. A coordinator also chooses the partner it is for."""
 
-    partner = forms.ModelChoiceField(
+    partner = IdChoiceField(
         label=_("Partner"),
         queryset=User.objects.none(),
         empty_label=_("Choose a partner"),
@@ -77,7 +78,7 @@ class ContributionForm(forms.Form):
         },
         help_text=_("The partner who took part. You are recording this on their behalf."),
     )
-    stage = forms.ModelChoiceField(
+    stage = IdChoiceField(
         label=_("Stage of the study"),
         queryset=Stage.objects.none(),
         empty_label=_("Choose a stage"),
@@ -262,7 +263,7 @@ class InvolvementFilterForm(forms.Form):
         widget=DateInput(),
         error_messages={"invalid": REAL_DATE},
     )
-    study = forms.ModelChoiceField(
+    study = IdChoiceField(
         label=_("Study"), queryset=Study.objects.none(), required=False, empty_label=_("All")
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False)

@@ -42,7 +42,7 @@ from engagement.involvement.services.contributions import (
     expenses_mark_paid_many,
 )
 from engagement.involvement.services.payments import policy_update, rate_add, rate_remove
-from engagement.involvement.views.approvals import chosen_ids
+from engagement.involvement.views.approvals import chosen_ids, not_read
 from engagement.involvement.wording import describe, preference_label
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration
@@ -108,6 +108,9 @@ def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 
 def _mark_selected(request: HttpRequest, access: StudyAccess, *, expenses: bool) -> HttpResponse:
     ids = chosen_ids(request)
+    if ids is None:
+        not_read(request)
+        return redirect("payment_list", study_id=access.study.pk)
     chosen = contributions_chosen(access.study, ids)
     if not chosen:
         messages.error(
