@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Outcome, Version, Visibility
+from documents.services.rounds import deadline_refusal, opening_refusal
 from engagement.models import Stage, Study
 from portal.ids import IdChoiceField, IdMultipleChoiceField
 
@@ -196,16 +197,12 @@ class RoundForm(forms.Form):
         data = cast("dict[str, Any]", super().clean())
         opens_at, deadline = data.get("opens_at"), data.get("deadline")
         now = timezone.now()
-        if opens_at and not now - dt.timedelta(days=366) <= opens_at <= now + dt.timedelta(
-            days=3 * 366
-        ):
-            self.add_error("opens_at", _("Choose an opening time within a year or so of today."))
-        if deadline and deadline > now + dt.timedelta(days=3 * 366):
-            self.add_error("deadline", _("Choose a deadline within the next three years."))
+        if opens_at and (refusal := opening_refusal(opens_at, now)):
+            self.add_error("opens_at", refusal)
         if opens_at and deadline and deadline <= opens_at:
             self.add_error("deadline", _("The deadline must be after the opening time."))
-        elif deadline and deadline <= timezone.now():
-            self.add_error("deadline", _("The deadline must be in the future."))
+        elif deadline and (refusal := deadline_refusal(deadline, now)):
+            self.add_error("deadline", refusal)
         return data
 
 
@@ -213,6 +210,13 @@ class ExtendForm(forms.Form):
     deadline = forms.DateTimeField(
         label=_("New deadline"), widget=_LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
     )
+
+    def clean_deadline(self) -> dt.datetime:
+        deadline: dt.datetime = self.cleaned_data["deadline"]
+        refusal = deadline_refusal(deadline)
+        if refusal is not None:
+            raise forms.ValidationError(refusal)
+        return deadline
 
 
 class FinishForm(forms.Form):

@@ -270,6 +270,10 @@ LOG_BUILD_STUCK_MINUTES = env_int("LOG_BUILD_STUCK_MINUTES", 30, minimum=1)
 # The public verification page: tries per address per minute.
 LOG_VERIFY_RATE = env_str("LOG_VERIFY_RATE", "20/m")
 
+# Involvement can be dated at most this many years back: an older date is almost surely a
+# mistyped year, and no payment rate would cover it.
+INVOLVEMENT_EARLIEST_YEARS = env_int("INVOLVEMENT_EARLIEST_YEARS", 6, minimum=1)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True

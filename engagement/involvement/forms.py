@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement.involvement.selectors import HISTORY_STATES, HistoryFilters
+from engagement.involvement.services.contributions import (
+    activity_date_refusal,
+    earliest_activity_date,
+)
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -137,6 +141,9 @@ class ContributionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position", "id")  # type: ignore[attr-defined]
         self.fields["what_they_did"].error_messages["required"] = _("Say briefly what you did.")
+        self.fields["activity_date"].widget.attrs.update(
+            min=earliest_activity_date().isoformat(), max=timezone.localdate().isoformat()
+        )
         if partners is None:
             del self.fields["partner"]
         else:
@@ -159,10 +166,9 @@ class ContributionForm(forms.Form):
 
     def clean_activity_date(self) -> Any:
         date = self.cleaned_data["activity_date"]
-        if date > timezone.localdate():
-            raise forms.ValidationError(
-                _("The date cannot be in the future. Record involvement once it has happened.")
-            )
+        refusal = activity_date_refusal(date)
+        if refusal is not None:
+            raise forms.ValidationError(refusal)
         return date
 
     def clean(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import filetype
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -46,6 +47,26 @@ def _is_partner_of(study: Study, user: User) -> bool:
     ).exists()
 
 
+def earliest_activity_date(today: dt.date | None = None) -> dt.date:
+    """The first day involvement may be dated: ``INVOLVEMENT_EARLIEST_YEARS`` before today."""
+    today = today or timezone.localdate()
+    year = today.year - settings.INVOLVEMENT_EARLIEST_YEARS
+    # 29 February falls back to the 28th, which every year has.
+    return today.replace(year=year, day=28 if (today.month, today.day) == (2, 29) else today.day)
+
+
+def activity_date_refusal(activity_date: dt.date) -> str | None:
+    """Why involvement cannot be dated that day, or None: not in the future, nor years ago."""
+    if activity_date > timezone.localdate():
+        return _("The date cannot be in the future. Record involvement once it has happened.")
+    earliest = earliest_activity_date()
+    if activity_date < earliest:
+        return _(
+            "The date cannot be before %(date)s, more than %(years)s years ago. Check the year."
+        ) % {"date": _day(earliest), "years": settings.INVOLVEMENT_EARLIEST_YEARS}
+    return None
+
+
 def _check_fields(
     *, study: Study, stage: Stage, activity_type: str, activity_date: dt.date, minutes: int
 ) -> None:
@@ -55,8 +76,9 @@ def _check_fields(
         raise RuleBroken(_("Choose what kind of activity it was."))
     if not 1 <= minutes <= 24 * 60:
         raise RuleBroken(_("Enter the time spent, between 1 minute and 24 hours."))
-    if activity_date > timezone.localdate():
-        raise RuleBroken(_("The date cannot be in the future: record involvement once it is done."))
+    refusal = activity_date_refusal(activity_date)
+    if refusal is not None:
+        raise RuleBroken(refusal)
 
 
 def _clean_standards(values: Iterable[str]) -> list[str]:
