@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement.involvement.notices import contribution_notify
+from engagement.involvement.receipts import download_name, pdf_without_actions
 from engagement.involvement.selectors import policy_for
 from engagement.involvement.services.payments import payment_for_time
 from engagement.models import (
@@ -375,7 +376,8 @@ def expenses_mark_paid_many(
 
 
 def receipt_check(upload: UploadedFile) -> tuple[bytes, str]:
-    """A receipt must be a PDF, JPEG or PNG by its content, and not too large."""
+    """A receipt must be a PDF, JPEG or PNG by its content, and not too large. What is kept
+    of a PDF is the PDF written again without scripts and actions a reader would run."""
     data = upload.read(MAX_RECEIPT_BYTES + 1)
     if len(data) > MAX_RECEIPT_BYTES:
         raise RuleBroken(_("A receipt can be up to 5 MB. Try a smaller photo or a PDF."))
@@ -384,6 +386,8 @@ def receipt_check(upload: UploadedFile) -> tuple[bytes, str]:
         raise RuleBroken(
             _("A receipt must be a photo (JPEG or PNG) or a PDF. This file is something else.")
         )
+    if kind.mime == "application/pdf":
+        data = pdf_without_actions(data)
     return data, kind.mime
 
 
@@ -417,7 +421,7 @@ def expense_add(
         data, mime = receipt_check(receipt)
         line.save()
         line.receipt.save("receipt", ContentFile(data), save=False)
-        line.receipt_name = (receipt.name or "receipt")[:255]
+        line.receipt_name = download_name(receipt.name or "", mime)
         line.receipt_content_type = mime
     line.save()
     return line

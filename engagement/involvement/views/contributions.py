@@ -36,6 +36,8 @@ from engagement.involvement.forms import (
     ImpactForm,
     InvolvementFilterForm,
 )
+from engagement.involvement.receipts import EXTENSIONS as RECEIPT_EXTENSIONS
+from engagement.involvement.receipts import download_name
 from engagement.involvement.selectors import (
     current_coordinators,
     current_partners,
@@ -426,9 +428,11 @@ def expense_receipt(
     line = expense_in(access, contribution, expense_id)
     if not line.receipt:
         raise Http404("No receipt.")
+    # Only the types a receipt was found to be are served as such; the name follows the type.
+    known = line.receipt_content_type in RECEIPT_EXTENSIONS
     return FileResponse(
         line.receipt.open("rb"),
         as_attachment=True,
-        filename=line.receipt_name or "receipt",
-        content_type=line.receipt_content_type or "application/octet-stream",
+        filename=download_name(line.receipt_name, line.receipt_content_type),
+        content_type=line.receipt_content_type if known else "application/octet-stream",
     )
