@@ -17,6 +17,7 @@ from documents.selectors import ThreadView, document_threads, version_threads
 from documents.services.versions import version_blocks
 from engagement.access import StudyAccess, study_view
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, limit_reached
 from portal.spreadsheets import Column, Kind, SheetFormat, spreadsheet_response
 
 
@@ -38,7 +39,9 @@ def you_said_we_did(request: HttpRequest, access: StudyAccess, document_id: int)
     if state in ThreadState.values:
         views = [v for v in views if v.thread.state == state]
     if request.GET.get("format") in {SheetFormat.CSV, SheetFormat.XLSX}:
-        return _download(document.title, views, request.GET["format"])
+        return limit_reached(request, EXPORTS) or _download(
+            document.title, views, request.GET["format"]
+        )
     for view in views:
         view.state_label = state_of(view)
     return render(

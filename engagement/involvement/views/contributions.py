@@ -64,6 +64,7 @@ from portal.accounts.models import User
 from portal.formatting import duration
 from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
+from portal.ratelimits import EXPORTS, UPLOADS, counts_towards, limit_reached
 from portal.rules import RuleBroken
 
 PER_PAGE = 50
@@ -118,7 +119,7 @@ def my_involvement(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     download = request.GET.get("download")
     if download in {"csv", "xlsx"}:
-        return _export(filtered, download)
+        return limit_reached(request, EXPORTS) or _export(filtered, download)
     page = Paginator(filtered, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     # Labels and links are worked out once per page, not by the template for every row.
@@ -351,6 +352,7 @@ def contribution_impact(
 
 
 @study_view(Action.RECORD_CONTRIBUTION)
+@counts_towards(UPLOADS)
 @require_http_methods(["GET", "POST"])
 def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)

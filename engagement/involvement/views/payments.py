@@ -48,6 +48,7 @@ from engagement.models import Contribution, ContributionState
 from portal.formatting import duration
 from portal.http import KeptForm
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, limit_reached
 from portal.rules import RuleBroken
 
 PAID_PER_PAGE = 50
@@ -340,6 +341,9 @@ def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
         },
     )
     if form.is_bound and form.is_valid():
+        refused = limit_reached(request, EXPORTS)
+        if refused is not None:
+            return refused
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         export = finance_export(
             study=access.study,
