@@ -124,12 +124,10 @@ def _add(team: StudyTeam, name: str, data: bytes) -> tuple[Contribution, Any]:
 
 
 def _download(team: StudyTeam, contribution: Contribution, line: ExpenseLine) -> tuple[Any, bytes]:
-    """The receipt's response and what it served, read to the end and closed."""
+    """The receipt's response and what it served, read to the end (which closes the file)."""
     url = reverse("expense_receipt", args=[contribution.study_id, contribution.pk, line.pk])
     response = client_for(team.partner).get(url)
-    body = b"".join(response.streaming_content)
-    response.close()
-    return response, body
+    return response, b"".join(response.streaming_content)
 
 
 def test_the_scripted_pdf_really_has_everything_removed_here() -> None:
