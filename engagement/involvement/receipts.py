@@ -15,6 +15,11 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObje
 
 from portal.rules import RuleBroken
 
+
+class ReceiptRefused(RuleBroken):
+    """The rules refuse the receipt file itself (rather than the rest of the expense)."""
+
+
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 # Keys whose value a PDF reader runs or opens by itself: on opening the file or a page, on
@@ -97,14 +102,14 @@ def pdf_without_actions(data: bytes) -> bytes:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise RuleBroken(
+            raise ReceiptRefused(
                 _(
                     "This PDF is protected by a password, so it cannot be stored. Save it "
                     "without the password, or take a photo of the receipt."
                 )
             )
         if len(reader.pages) == 0:
-            raise RuleBroken(damaged)
+            raise ReceiptRefused(damaged)
         writer = PdfWriter(clone_from=reader)
         _disarm(writer.root_object)
         # What the removed keys pointed at would still be written unless dropped.
@@ -112,7 +117,7 @@ def pdf_without_actions(data: bytes) -> bytes:
         output = io.BytesIO()
         writer.write(output)
     except _UNREADABLE:
-        raise RuleBroken(damaged) from None
+        raise ReceiptRefused(damaged) from None
     return output.getvalue()
 
 

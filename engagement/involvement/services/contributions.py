@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement.involvement.notices import contribution_notify
-from engagement.involvement.receipts import download_name, pdf_without_actions
+from engagement.involvement.receipts import ReceiptRefused, download_name, pdf_without_actions
 from engagement.involvement.selectors import policy_for
 from engagement.involvement.services.payments import payment_for_time
 from engagement.models import (
@@ -380,10 +380,10 @@ def receipt_check(upload: UploadedFile) -> tuple[bytes, str]:
     of a PDF is the PDF written again without scripts and actions a reader would run."""
     data = upload.read(MAX_RECEIPT_BYTES + 1)
     if len(data) > MAX_RECEIPT_BYTES:
-        raise RuleBroken(_("A receipt can be up to 5 MB. Try a smaller photo or a PDF."))
+        raise ReceiptRefused(_("A receipt can be up to 5 MB. Try a smaller photo or a PDF."))
     kind = filetype.guess(data)
     if kind is None or kind.mime not in RECEIPT_TYPES:
-        raise RuleBroken(
+        raise ReceiptRefused(
             _("A receipt must be a photo (JPEG or PNG) or a PDF. This file is something else.")
         )
     if kind.mime == "application/pdf":
@@ -400,6 +400,8 @@ def expense_add(
     description: str = "",
     receipt: UploadedFile | None = None,
 ) -> ExpenseLine:
+    # The file is read (and a PDF written again) before the contribution is locked.
+    checked = receipt_check(receipt) if receipt is not None else None
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.is_locked:
         raise RuleBroken(_("An approved contribution cannot be changed."))
@@ -417,8 +419,8 @@ def expense_add(
         amount=value,
         description=(description or "").strip()[:200],
     )
-    if receipt is not None:
-        data, mime = receipt_check(receipt)
+    if receipt is not None and checked is not None:
+        data, mime = checked
         line.save()
         line.receipt.save("receipt", ContentFile(data), save=False)
         line.receipt_name = download_name(receipt.name or "", mime)

@@ -37,7 +37,7 @@ from engagement.involvement.forms import (
     InvolvementFilterForm,
 )
 from engagement.involvement.receipts import EXTENSIONS as RECEIPT_EXTENSIONS
-from engagement.involvement.receipts import download_name
+from engagement.involvement.receipts import ReceiptRefused, download_name
 from engagement.involvement.selectors import (
     current_coordinators,
     current_partners,
@@ -55,7 +55,6 @@ from engagement.involvement.services.contributions import (
     decision_refusal,
     expense_add,
     expense_remove,
-    receipt_check,
     who_may_decide,
 )
 from engagement.involvement.wording import standard_labels, who_approves
@@ -366,14 +365,6 @@ def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int)
         receipts_required=policy.receipts_required,
     )
     if request.method == "POST" and form.is_valid():
-        receipt = form.cleaned_data["receipt"]
-        try:
-            if receipt is not None:
-                receipt_check(receipt)
-                receipt.seek(0)
-        except RuleBroken as refusal:
-            form.add_error("receipt", str(refusal))
-    if request.method == "POST" and form.is_valid():
         try:
             expense_add(
                 contribution=contribution,
@@ -382,6 +373,8 @@ def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int)
                 description=form.cleaned_data["description"],
                 receipt=form.cleaned_data["receipt"],
             )
+        except ReceiptRefused as refusal:
+            form.add_error("receipt", str(refusal))
         except RuleBroken as refusal:
             form.add_error(None, str(refusal))
         else:
