@@ -270,7 +270,7 @@ LOG_BUILD_STUCK_MINUTES = env_int("LOG_BUILD_STUCK_MINUTES", 30, minimum=1)
 # The public verification page: tries per address per minute.
 LOG_VERIFY_RATE = env_rate("LOG_VERIFY_RATE", "20/m")
 # Costly actions, per person: files uploaded (documents, versions, receipts) and downloads
-# made on request (spreadsheets, the study report and involvement log PDFs).
+# made on request (spreadsheets, a version as Word, the study report and involvement logs).
 UPLOAD_RATE = env_rate("UPLOAD_RATE", "30/h")
 EXPORT_RATE = env_rate("EXPORT_RATE", "10/m")
 

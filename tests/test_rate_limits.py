@@ -138,8 +138,11 @@ def test_downloads_stop_at_the_limit_but_the_pages_still_open(
             reverse("you_said_we_did", args=[team.study.pk, version.document_id]) + "?format=csv"
         ),
         lambda team, version: reverse("study_report_pdf", args=[team.study.pk]),
+        lambda team, version: reverse(
+            "version_word", args=[team.study.pk, version.document_id, version.number]
+        ),
     ],
-    ids=["comments-csv", "study-report-pdf"],
+    ids=["comments-csv", "study-report-pdf", "version-as-word"],
 )
 def test_every_download_made_on_request_counts(
     team: StudyTeam, settings: Any, address: Any

@@ -183,6 +183,9 @@ def version_word(
     version = version_in(access, document_id, number)
     if version.status != VersionStatus.READY:
         raise Http404("This version is not ready yet.")
+    refused = limit_reached(request, EXPORTS)
+    if refused is not None:
+        return refused
     body = word.version_docx(version, version_blocks(version), version_threads(version, access))
     response = HttpResponse(body, content_type=word.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{word.filename(version)}"'
