@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Outcome, Version, Visibility
+from documents.services.rounds import deadline_refusal, opening_refusal
 from engagement.models import Stage, Study
-
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+from portal.ids import IdChoiceField, IdMultipleChoiceField
 
 ACCEPT = ".docx,.odt,.pdf,.md,.markdown,.txt"
 
@@ -41,6 +40,7 @@ class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Document
         fields = ["title", "kind", "stage"]
+        field_classes = {"stage": IdChoiceField}
 
     def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +109,7 @@ class ResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed when nothing was changed."),
     )
-    changed_in = forms.ModelChoiceField(
+    changed_in = IdChoiceField(
         label=_("Version with the change"),
         queryset=Version.objects.none(),
         required=False,
@@ -162,11 +162,16 @@ class RoundForm(forms.Form):
         initial="3, 1",
         help_text=_("Days separated by commas, for example 3, 1. Leave it empty for no reminders."),
     )
-    partners: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+    partners = IdMultipleChoiceField(
         label=_("Partners asked to review"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Everyone is chosen to begin with."),
+        error_messages={
+            "required": _("Choose at least one partner of this study to review it."),
+            "invalid_choice": _("Choose partners of this study from the list."),
+            "invalid_pk_value": _("Choose partners of this study from the list."),
+        },
     )
 
     def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
@@ -192,16 +197,12 @@ class RoundForm(forms.Form):
         data = cast("dict[str, Any]", super().clean())
         opens_at, deadline = data.get("opens_at"), data.get("deadline")
         now = timezone.now()
-        if opens_at and not now - dt.timedelta(days=366) <= opens_at <= now + dt.timedelta(
-            days=3 * 366
-        ):
-            self.add_error("opens_at", _("Choose an opening time within a year or so of today."))
-        if deadline and deadline > now + dt.timedelta(days=3 * 366):
-            self.add_error("deadline", _("Choose a deadline within the next three years."))
+        if opens_at and (refusal := opening_refusal(opens_at, now)):
+            self.add_error("opens_at", refusal)
         if opens_at and deadline and deadline <= opens_at:
             self.add_error("deadline", _("The deadline must be after the opening time."))
-        elif deadline and deadline <= timezone.now():
-            self.add_error("deadline", _("The deadline must be in the future."))
+        elif deadline and (refusal := deadline_refusal(deadline, now)):
+            self.add_error("deadline", refusal)
         return data
 
 
@@ -209,6 +210,13 @@ class ExtendForm(forms.Form):
     deadline = forms.DateTimeField(
         label=_("New deadline"), widget=_LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
     )
+
+    def clean_deadline(self) -> dt.datetime:
+        deadline: dt.datetime = self.cleaned_data["deadline"]
+        refusal = deadline_refusal(deadline)
+        if refusal is not None:
+            raise forms.ValidationError(refusal)
+        return deadline
 
 
 class FinishForm(forms.Form):

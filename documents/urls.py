@@ -1,6 +1,7 @@
 from django.urls import path
 
 from documents.views import comments, documents, exports, rounds, threads, versions
+from portal.ratelimits import UPLOADS, counts_towards
 
 S = "studies/<id:study_id>/"
 V = S + "documents/<id:document_id>/versions/<id:number>/"
@@ -10,7 +11,11 @@ urlpatterns = [
     path(S + "documents/", documents.document_list, name="document_list"),
     path(S + "documents/new/", documents.document_new, name="document_new"),
     path(S + "documents/<id:document_id>/", documents.document_detail, name="document_detail"),
-    path(S + "documents/<id:document_id>/versions/new/", versions.version_new, name="version_new"),
+    path(
+        S + "documents/<id:document_id>/versions/new/",
+        counts_towards(UPLOADS)(versions.version_new),
+        name="version_new",
+    ),
     path(
         S + "documents/<id:document_id>/you-said-we-did/",
         exports.you_said_we_did,

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from portal.ids import ID_PATTERN
+
 
 class IdConverter:
     """A database id in a URL: digits only, short enough never to overflow a bigint."""
 
-    regex = "[0-9]{1,18}"
+    regex = ID_PATTERN
 
     def to_python(self, value: str) -> int:
         return int(value)

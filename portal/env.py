@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
+# A rate limit as django-ratelimit reads it: how many, then per second, minute, hour or day,
+# optionally several of them ("10/5m").
+RATE_PATTERN = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)?([smhd])")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -50,3 +54,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as 30/h (30 an hour) or 10/m; 10/5m is 10 every 5 minutes."""
+    value = env_str(name, default).strip()
+    if RATE_PATTERN.fullmatch(value) is None:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: a number, a slash and s, m, h or d "
+            "(for example 30/h)."
+        )
+    return value

@@ -16,7 +16,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -268,7 +268,15 @@ LOG_KEEP_DAYS = env_int("LOG_KEEP_DAYS", 30, minimum=1)
 LOG_BUILD_TIME_LIMIT = env_int("LOG_BUILD_TIME_LIMIT", 300, minimum=10)
 LOG_BUILD_STUCK_MINUTES = env_int("LOG_BUILD_STUCK_MINUTES", 30, minimum=1)
 # The public verification page: tries per address per minute.
-LOG_VERIFY_RATE = env_str("LOG_VERIFY_RATE", "20/m")
+LOG_VERIFY_RATE = env_rate("LOG_VERIFY_RATE", "20/m")
+# Costly actions, per person: files uploaded (documents, versions, receipts) and downloads
+# made on request (spreadsheets, a version as Word, the study report and involvement logs).
+UPLOAD_RATE = env_rate("UPLOAD_RATE", "30/h")
+EXPORT_RATE = env_rate("EXPORT_RATE", "10/m")
+
+# Involvement can be dated at most this many years back: an older date is almost surely a
+# mistyped year, and no payment rate would cover it.
+INVOLVEMENT_EARLIEST_YEARS = env_int("INVOLVEMENT_EARLIEST_YEARS", 6, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

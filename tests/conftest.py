@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
 from engagement.models import Stage, Study
@@ -23,6 +25,15 @@ def media(settings: Any, tmp_path: Path) -> Path:
     """Uploads go to a folder of the test's own, never to var/media (nor another test's)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Each test starts with an empty cache: ids are reused between tests, so rate-limit
+    counts (per person) and cached pages would otherwise carry over from an earlier test.
+    Only the in-process cache is emptied: a shared Redis is never flushed."""
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 def give_totp(user: User) -> None:

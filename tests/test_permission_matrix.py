@@ -46,6 +46,7 @@ from portal.notifications.tokens import unsubscribe_token
 from portal.permissions import Action, Role, role_may
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import open_round, ready_version, thread
+from tests.engagement.contributions_data import receipt_pdf
 from tests.factories import InvitationFactory, MembershipFactory, StageFactory
 from tests.matrix_rows import FORM_ERROR, LOGIN, Go
 from tests.matrix_rows import accounts as matrix_accounts
@@ -533,7 +534,7 @@ def involvement_objects(study: Study, coordinator: User, partner: User) -> dict[
         what_they_did="Steering group meeting",
         entered_by=partner,
     )
-    receipt = SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%test receipt\n%%EOF\n")
+    receipt = SimpleUploadedFile("ticket.pdf", receipt_pdf())
     line = expense_add(
         contribution=contribution, expense_type="travel", amount="4.20", receipt=receipt
     )

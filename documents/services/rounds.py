@@ -25,6 +25,29 @@ from portal.accounts.models import User
 from portal.permissions import Role
 from portal.rules import RuleBroken
 
+# How far from today a round may open or close: room for any real review, near enough that
+# a mistyped year (0001, 9999) is caught before it reaches reminders and calendars.
+OPENS_WITHIN = dt.timedelta(days=366)
+DEADLINE_WITHIN = dt.timedelta(days=3 * 366)
+
+
+def opening_refusal(opens_at: dt.datetime, now: dt.datetime | None = None) -> str | None:
+    """Why a round may not open at this time, or None."""
+    now = now or timezone.now()
+    if not now - OPENS_WITHIN <= opens_at <= now + DEADLINE_WITHIN:
+        return _("Choose an opening time within a year or so of today.")
+    return None
+
+
+def deadline_refusal(deadline: dt.datetime, now: dt.datetime | None = None) -> str | None:
+    """Why a round (new or extended) may not close at this time, or None."""
+    now = now or timezone.now()
+    if deadline > now + DEADLINE_WITHIN:
+        return _("Choose a deadline within the next three years.")
+    if deadline <= now:
+        return _("The deadline must be in the future.")
+    return None
+
 
 def round_is_open(review_round: ReviewRound, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
@@ -46,10 +69,14 @@ def round_open(
     """Open a version for review; ``partners`` None means every current partner of the study."""
     if version.status != VersionStatus.READY:
         raise RuleBroken(_("A version can be reviewed once it has been prepared."))
+    refusal = opening_refusal(opens_at)
+    if refusal is not None:
+        raise RuleBroken(refusal)
     if deadline <= opens_at:
         raise RuleBroken(_("The deadline must be after the opening time."))
-    if deadline <= timezone.now():
-        raise RuleBroken(_("The deadline must be in the future."))
+    refusal = deadline_refusal(deadline)
+    if refusal is not None:
+        raise RuleBroken(refusal)
     study_partners = User.objects.filter(
         memberships__study_id=version.document.study_id,
         memberships__role=Role.PARTNER,
@@ -81,8 +108,9 @@ def round_open(
 def round_extend(*, review_round: ReviewRound, deadline: dt.datetime) -> ReviewRound:
     if deadline <= review_round.deadline:
         raise RuleBroken(_("The new deadline must be later than the current one."))
-    if deadline <= timezone.now():
-        raise RuleBroken(_("The new deadline must be in the future."))
+    refusal = deadline_refusal(deadline)
+    if refusal is not None:
+        raise RuleBroken(refusal)
     review_round.deadline = deadline
     review_round.save(update_fields=["deadline"])
     return review_round

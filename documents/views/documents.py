@@ -13,6 +13,7 @@ from documents.services.versions import document_create, upload_check
 from engagement.access import StudyAccess, study_view
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.ratelimits import UPLOADS, counts_towards
 from portal.rules import RuleBroken
 
 
@@ -31,6 +32,7 @@ def document_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 
 
 @study_view(Action.MANAGE_DOCUMENTS)
+@counts_towards(UPLOADS)
 @require_http_methods(["GET", "POST"])
 def document_new(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     form = DocumentForm(

@@ -34,6 +34,7 @@ from documents.services.word_imports import (
 from engagement.access import StudyAccess, study_view
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, UPLOADS, limit_reached
 from portal.rules import RuleBroken
 from portal.spreadsheets import Column, Kind, SheetFormat, spreadsheet_response
 
@@ -56,7 +57,9 @@ def you_said_we_did(request: HttpRequest, access: StudyAccess, document_id: int)
     if state in ThreadState.values:
         views = [v for v in views if v.thread.state == state]
     if request.GET.get("format") in {SheetFormat.CSV, SheetFormat.XLSX}:
-        return _download(document.title, views, request.GET["format"])
+        return limit_reached(request, EXPORTS) or _download(
+            document.title, views, request.GET["format"]
+        )
     for view in views:
         view.state_label = state_of(view)
     return render(
@@ -198,6 +201,9 @@ def version_word(
     version = version_in(access, document_id, number)
     if version.status != VersionStatus.READY:
         raise Http404("This version is not ready yet.")
+    refused = limit_reached(request, EXPORTS)
+    if refused is not None:
+        return refused
     body = word.version_docx(version, version_blocks(version), version_threads(version, access))
     response = HttpResponse(body, content_type=word.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{word.filename(version)}"'
@@ -217,6 +223,9 @@ def version_word_comments(
     form = WordCommentsForm()
     action = request.POST.get("action", "")
     if request.method == "POST" and action == "upload":
+        refused = limit_reached(request, UPLOADS)
+        if refused is not None:
+            return refused
         form = WordCommentsForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]

@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement.involvement.selectors import HISTORY_STATES, HistoryFilters
+from engagement.involvement.services.contributions import (
+    activity_date_refusal,
+    earliest_activity_date,
+)
 from engagement.models import (
     ActivityType,
     Contribution,
@@ -28,6 +32,7 @@ from engagement.models import (
 )
 from portal.accounts.models import User
 from portal.formatting import REAL_DATE
+from portal.ids import IdChoiceField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -67,7 +72,7 @@ def _impact_field() -> forms.MultipleChoiceField:
 class ContributionForm(forms.Form):
     """One piece of involvement. A coordinator also chooses the partner it is for."""
 
-    partner = forms.ModelChoiceField(
+    partner = IdChoiceField(
         label=_("Partner"),
         queryset=User.objects.none(),
         empty_label=_("Choose a partner"),
@@ -77,7 +82,7 @@ class ContributionForm(forms.Form):
         },
         help_text=_("The partner who took part. You are recording this on their behalf."),
     )
-    stage = forms.ModelChoiceField(
+    stage = IdChoiceField(
         label=_("Stage of the study"),
         queryset=Stage.objects.none(),
         empty_label=_("Choose a stage"),
@@ -136,6 +141,9 @@ class ContributionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.filter(study=study).order_by("position", "id")  # type: ignore[attr-defined]
         self.fields["what_they_did"].error_messages["required"] = _("Say briefly what you did.")
+        self.fields["activity_date"].widget.attrs.update(
+            min=earliest_activity_date().isoformat(), max=timezone.localdate().isoformat()
+        )
         if partners is None:
             del self.fields["partner"]
         else:
@@ -158,10 +166,9 @@ class ContributionForm(forms.Form):
 
     def clean_activity_date(self) -> Any:
         date = self.cleaned_data["activity_date"]
-        if date > timezone.localdate():
-            raise forms.ValidationError(
-                _("The date cannot be in the future. Record involvement once it has happened.")
-            )
+        refusal = activity_date_refusal(date)
+        if refusal is not None:
+            raise forms.ValidationError(refusal)
         return date
 
     def clean(self) -> dict[str, Any]:
@@ -262,7 +269,7 @@ class InvolvementFilterForm(forms.Form):
         widget=DateInput(),
         error_messages={"invalid": REAL_DATE},
     )
-    study = forms.ModelChoiceField(
+    study = IdChoiceField(
         label=_("Study"), queryset=Study.objects.none(), required=False, empty_label=_("All")
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_int, env_list, env_rate, env_str
 
 NAME = "PPIE_TEST_SETTING"
 
@@ -102,3 +102,16 @@ def test_it_uses_the_string_default_when_unset():
 def test_it_refuses_a_missing_required_string():
     with pytest.raises(ImproperlyConfigured, match=f"{NAME} must be set"):
         env_str(NAME)
+
+
+@pytest.mark.parametrize("value", ["30/h", "10/m", "10/5m", "1/d", " 20/s "])
+def test_it_reads_rates(monkeypatch, value):
+    monkeypatch.setenv(NAME, value)
+    assert env_rate(NAME, "1/m") == value.strip()
+
+
+@pytest.mark.parametrize("value", ["30", "0/h", "30/hour", "ten/m", "30/h/2", "-1/m"])
+def test_it_refuses_a_rate_it_cannot_read(monkeypatch, value):
+    monkeypatch.setenv(NAME, value)
+    with pytest.raises(ImproperlyConfigured, match=NAME):
+        env_rate(NAME, "1/m")

@@ -22,6 +22,7 @@ from portal.permissions import Role
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
 from tests.conftest import give_totp
+from tests.engagement.contributions_data import receipt_pdf
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,7 +138,7 @@ def test_a_proxy_entry_and_a_returned_contribution_are_accessible(
         expense_type="travel",
         amount="6.40",
         description="Return bus fare",
-        receipt=SimpleUploadedFile("bus ticket.pdf", b"%PDF-1.4\n%ticket\n%%EOF\n"),
+        receipt=SimpleUploadedFile("bus ticket.pdf", receipt_pdf()),
     )
     second = UserFactory(display_name="Sam Second")
     give_totp(second)

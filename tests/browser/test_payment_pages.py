@@ -19,6 +19,7 @@ from engagement.models import Contribution
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
 from tests.conftest import StudyTeam
+from tests.engagement.contributions_data import receipt_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +44,7 @@ def waiting(team: StudyTeam) -> Contribution:
             contribution=contribution,
             expense_type="travel",
             amount="4.20",
-            receipt=SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%receipt\n%%EOF\n"),
+            receipt=SimpleUploadedFile("ticket.pdf", receipt_pdf()),
         )
         return contribution_submit(contribution=contribution)
 

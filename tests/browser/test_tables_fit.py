@@ -22,6 +22,7 @@ from portal.permissions import Role
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in_as
 from tests.conftest import StudyTeam
+from tests.engagement.contributions_data import receipt_pdf
 from tests.engagement.history_data import contribution, stages_of
 from tests.factories import MembershipFactory
 
@@ -77,7 +78,7 @@ def claims(team: StudyTeam) -> Contribution:
                 expense_type=kind,
                 amount=amount,
                 description="Return bus fare from Longbridge to the university",
-                receipt=SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%receipt\n%%EOF\n"),
+                receipt=SimpleUploadedFile("ticket.pdf", receipt_pdf()),
             )
         return contribution_submit(contribution=made)
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from documents.models import Assignment, AssignmentState, ReviewRound, Version
-from documents.services.rounds import round_open
+from documents.services.rounds import round_extend, round_open
 from engagement.models import Membership
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
@@ -193,6 +193,48 @@ def test_the_coordinator_extends_the_deadline(team: StudyTeam, version: Version)
     assert "The deadline has been extended." in response.content.decode()
     review_round.refresh_from_db()
     assert review_round.deadline == later
+
+
+@pytest.mark.parametrize("deadline", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_an_extension_is_held_to_the_same_bounds_as_a_new_round(
+    team: StudyTeam, version: Version, deadline: str
+) -> None:
+    review_round = open_round(version, by=team.coordinator, days=7)
+    response = client_for(team.coordinator).post(
+        reverse("round_extend", args=[team.study.pk, review_round.pk]), {"deadline": deadline}
+    )
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
+    assert 'href="#id_deadline"' in response.content.decode()
+    before = review_round.deadline
+    review_round.refresh_from_db()
+    assert review_round.deadline == before
+
+
+def test_the_service_holds_extensions_and_openings_to_the_bounds(
+    team: StudyTeam, version: Version
+) -> None:
+    review_round = open_round(version, by=team.coordinator, days=7)
+    with pytest.raises(RuleBroken, match="within the next three years"):
+        round_extend(
+            review_round=review_round, deadline=timezone.now() + dt.timedelta(days=4 * 365)
+        )
+    far = timezone.now() - dt.timedelta(days=400)
+    with pytest.raises(RuleBroken, match="within a year or so of today"):
+        round_open(
+            version=version,
+            partners=None,
+            opens_at=far,
+            deadline=timezone.now() + dt.timedelta(days=1),
+            instructions="",
+            independent=False,
+            created_by=team.coordinator,
+        )
+    # Three years less a day is still a deadline that can be set.
+    extended = round_extend(
+        review_round=review_round, deadline=timezone.now() + dt.timedelta(days=3 * 365)
+    )
+    assert extended.deadline > timezone.now() + dt.timedelta(days=1000)
 
 
 def test_extending_a_closed_round_lets_the_partner_comment_again(

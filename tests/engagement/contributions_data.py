@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from engagement.involvement.services.contributions import (
     contribution_save,
@@ -21,6 +24,16 @@ from tests.conftest import StudyTeam
 
 BEFORE_RISE = dt.date(2025, 12, 1)  # £25 an hour, £75 a half day, £150 a day
 AFTER_RISE = dt.date(2025, 12, 20)  # £27.50 an hour, £82.50 a half day, £165 a day
+
+
+@functools.cache
+def receipt_pdf() -> bytes:
+    """A real one-page PDF, as a receipt must be to be stored."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def detail_url(contribution: Contribution) -> str:
@@ -77,7 +90,7 @@ def record(
         entered_by=entered_by or partner,
     )
     if expense is not None:
-        receipt = SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%receipt\n%%EOF\n")
+        receipt = SimpleUploadedFile("ticket.pdf", receipt_pdf())
         expense_add(
             contribution=contribution, expense_type="travel", amount=expense, receipt=receipt
         )

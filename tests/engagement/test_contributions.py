@@ -141,6 +141,8 @@ def test_a_coordinator_must_choose_a_partner_of_this_study(team: StudyTeam) -> N
         ({"hours": "1", "minutes": "75"}, "minutes", "from 0 to 59"),
         ({"hours": "two", "minutes": "0"}, "hours", "whole number"),
         ({"activity_date": "2999-01-01"}, "activity_date", "cannot be in the future"),
+        ({"activity_date": "0001-01-01"}, "activity_date", "more than 6 years ago"),
+        ({"activity_date": "1999-12-31"}, "activity_date", "Check the year"),
         ({"activity_date": "31/02/2025"}, "activity_date", "real date"),
         ({"activity_date": ""}, "activity_date", "Enter the date"),
         ({"what_they_did": "   "}, "what_they_did", "Say briefly what you did"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_mark_paid,
     contribution_save,
+    earliest_activity_date,
 )
 from engagement.involvement.services.payments import payment_for_time
 from engagement.models import ContributionState
@@ -21,6 +23,7 @@ from portal.accounts.services import profile_for
 from portal.permissions import Role
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
+from tests.engagement.contributions_data import recorded
 from tests.factories import MembershipFactory
 
 AFTER_RISE = dt.date(2026, 1, 10)
@@ -112,3 +115,15 @@ def test_finishing_a_review_in_a_study_without_stages_still_finishes(team: Study
     )
     assert assignment.state == AssignmentState.FINISHED
     assert assignment.contribution is None
+
+
+def test_the_service_refuses_involvement_dated_years_ago(team: StudyTeam, settings: Any) -> None:
+    settings.INVOLVEMENT_EARLIEST_YEARS = 2
+    today = timezone.localdate()
+    with pytest.raises(RuleBroken, match="more than 2 years ago"):
+        recorded(team, activity_date=dt.date(1, 1, 1))
+    with pytest.raises(RuleBroken, match="more than 2 years ago"):
+        recorded(team, activity_date=earliest_activity_date() - dt.timedelta(days=1))
+    assert recorded(team, activity_date=earliest_activity_date()).pk
+    assert earliest_activity_date(dt.date(2028, 2, 29)) == dt.date(2026, 2, 28)
+    assert earliest_activity_date(today) <= today

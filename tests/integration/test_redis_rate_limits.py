@@ -1,4 +1,5 @@
-"""allauth's login rate limits, counted in a real Redis cache as in production."""
+"""Rate limits (allauth's on logging in, the portal's per person) counted in a real Redis
+cache as in production."""
 
 from __future__ import annotations
 
@@ -75,3 +76,17 @@ def test_a_correct_password_logs_in_while_under_the_limit(db, redis_cache):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(person.pk)
+
+
+def test_downloads_are_counted_per_person_in_redis(db, redis_cache, settings):
+    settings.EXPORT_RATE = "1/m"
+    partner = UserFactory(email="counted@example.org")
+    client = client_for(partner)
+
+    assert client.get("/involvement/", {"download": "csv"}).status_code == 200
+    refused = client.get("/involvement/", {"download": "csv"})
+
+    assert refused.status_code == 429
+    assert "Too many downloads for now" in refused.content.decode()
+    assert client_for(UserFactory()).get("/involvement/", {"download": "csv"}).status_code == 200
+    assert redis.Redis.from_url(redis_cache).dbsize() > 0

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import filetype
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement.involvement.notices import contribution_notify
+from engagement.involvement.receipts import ReceiptRefused, download_name, pdf_without_actions
 from engagement.involvement.selectors import policy_for
 from engagement.involvement.services.payments import payment_for_time
 from engagement.models import (
@@ -46,6 +48,26 @@ def _is_partner_of(study: Study, user: User) -> bool:
     ).exists()
 
 
+def earliest_activity_date(today: dt.date | None = None) -> dt.date:
+    """The first day involvement may be dated: ``INVOLVEMENT_EARLIEST_YEARS`` before today."""
+    today = today or timezone.localdate()
+    year = today.year - settings.INVOLVEMENT_EARLIEST_YEARS
+    # 29 February falls back to the 28th, which every year has.
+    return today.replace(year=year, day=28 if (today.month, today.day) == (2, 29) else today.day)
+
+
+def activity_date_refusal(activity_date: dt.date) -> str | None:
+    """Why involvement cannot be dated that day, or None: not in the future, nor years ago."""
+    if activity_date > timezone.localdate():
+        return _("The date cannot be in the future. Record involvement once it has happened.")
+    earliest = earliest_activity_date()
+    if activity_date < earliest:
+        return _(
+            "The date cannot be before %(date)s, more than %(years)s years ago. Check the year."
+        ) % {"date": _day(earliest), "years": settings.INVOLVEMENT_EARLIEST_YEARS}
+    return None
+
+
 def _check_fields(
     *, study: Study, stage: Stage, activity_type: str, activity_date: dt.date, minutes: int
 ) -> None:
@@ -55,8 +77,9 @@ def _check_fields(
         raise RuleBroken(_("Choose what kind of activity it was."))
     if not 1 <= minutes <= 24 * 60:
         raise RuleBroken(_("Enter the time spent, between 1 minute and 24 hours."))
-    if activity_date > timezone.localdate():
-        raise RuleBroken(_("The date cannot be in the future: record involvement once it is done."))
+    refusal = activity_date_refusal(activity_date)
+    if refusal is not None:
+        raise RuleBroken(refusal)
 
 
 def _clean_standards(values: Iterable[str]) -> list[str]:
@@ -353,15 +376,18 @@ def expenses_mark_paid_many(
 
 
 def receipt_check(upload: UploadedFile) -> tuple[bytes, str]:
-    """A receipt must be a PDF, JPEG or PNG by its content, and not too large."""
+    """A receipt must be a PDF, JPEG or PNG by its content, and not too large. What is kept
+    of a PDF is the PDF written again without scripts and actions a reader would run."""
     data = upload.read(MAX_RECEIPT_BYTES + 1)
     if len(data) > MAX_RECEIPT_BYTES:
-        raise RuleBroken(_("A receipt can be up to 5 MB. Try a smaller photo or a PDF."))
+        raise ReceiptRefused(_("A receipt can be up to 5 MB. Try a smaller photo or a PDF."))
     kind = filetype.guess(data)
     if kind is None or kind.mime not in RECEIPT_TYPES:
-        raise RuleBroken(
+        raise ReceiptRefused(
             _("A receipt must be a photo (JPEG or PNG) or a PDF. This file is something else.")
         )
+    if kind.mime == "application/pdf":
+        data = pdf_without_actions(data)
     return data, kind.mime
 
 
@@ -374,6 +400,8 @@ def expense_add(
     description: str = "",
     receipt: UploadedFile | None = None,
 ) -> ExpenseLine:
+    # The file is read (and a PDF written again) before the contribution is locked.
+    checked = receipt_check(receipt) if receipt is not None else None
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.is_locked:
         raise RuleBroken(_("An approved contribution cannot be changed."))
@@ -391,11 +419,11 @@ def expense_add(
         amount=value,
         description=(description or "").strip()[:200],
     )
-    if receipt is not None:
-        data, mime = receipt_check(receipt)
+    if receipt is not None and checked is not None:
+        data, mime = checked
         line.save()
         line.receipt.save("receipt", ContentFile(data), save=False)
-        line.receipt_name = (receipt.name or "receipt")[:255]
+        line.receipt_name = download_name(receipt.name or "", mime)
         line.receipt_content_type = mime
     line.save()
     return line

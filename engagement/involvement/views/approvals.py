@@ -29,6 +29,7 @@ from engagement.involvement.wording import describe, who_approves
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration, money
 from portal.http import AuthenticatedHttpRequest, KeptForm
+from portal.ids import ids_from
 from portal.permissions import Action
 from portal.rules import RuleBroken
 
@@ -50,21 +51,31 @@ def waiting(access: StudyAccess) -> list[Contribution]:
     return rows
 
 
-def _is_id(value: str) -> bool:
-    """A database id as a form sends it: plain ASCII digits, small enough for the database."""
-    return value.isascii() and value.isdigit() and 0 < len(value) <= 18
+def chosen_ids(request: HttpRequest) -> list[int] | None:
+    """The contributions ticked in a form's "contribution" boxes; None when one of the values
+    sent is not an id at all (the form was tampered with), so nothing is done with any."""
+    return ids_from(request.POST.getlist("contribution"))
 
 
-def chosen_ids(request: HttpRequest) -> list[int]:
-    """The contributions ticked in a form's "contribution" boxes; anything else is ignored."""
-    return [int(value) for value in request.POST.getlist("contribution") if _is_id(value)]
+def not_read(request: HttpRequest) -> None:
+    messages.error(
+        request,
+        _(
+            "Something sent with the form was not one of the listed contributions, so nothing "
+            "was done. Tick them again and press the button."
+        ),
+    )
 
 
 @study_view(Action.APPROVE_CONTRIBUTIONS)
 @require_http_methods(["GET", "POST"])
 def approval_queue(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     if request.method == "POST":
-        chosen = contributions_chosen(access.study, chosen_ids(request))
+        ids = chosen_ids(request)
+        if ids is None:
+            not_read(request)
+            return redirect("approval_queue", study_id=access.study.pk)
+        chosen = contributions_chosen(access.study, ids)
         if not chosen:
             messages.error(request, _("Choose at least one contribution to approve."))
             return redirect("approval_queue", study_id=access.study.pk)

@@ -36,6 +36,8 @@ from engagement.involvement.forms import (
     ImpactForm,
     InvolvementFilterForm,
 )
+from engagement.involvement.receipts import EXTENSIONS as RECEIPT_EXTENSIONS
+from engagement.involvement.receipts import ReceiptRefused, download_name
 from engagement.involvement.selectors import (
     current_coordinators,
     current_partners,
@@ -53,7 +55,6 @@ from engagement.involvement.services.contributions import (
     decision_refusal,
     expense_add,
     expense_remove,
-    receipt_check,
     who_may_decide,
 )
 from engagement.involvement.wording import standard_labels, who_approves
@@ -62,6 +63,7 @@ from portal.accounts.models import User
 from portal.formatting import duration
 from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action, Role
+from portal.ratelimits import EXPORTS, UPLOADS, counts_towards, limit_reached
 from portal.rules import RuleBroken
 
 PER_PAGE = 50
@@ -116,7 +118,7 @@ def my_involvement(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     download = request.GET.get("download")
     if download in {"csv", "xlsx"}:
-        return _export(filtered, download)
+        return limit_reached(request, EXPORTS) or _export(filtered, download)
     page = Paginator(filtered, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     # Labels and links are worked out once per page, not by the template for every row.
@@ -349,6 +351,7 @@ def contribution_impact(
 
 
 @study_view(Action.RECORD_CONTRIBUTION)
+@counts_towards(UPLOADS)
 @require_http_methods(["GET", "POST"])
 def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int) -> HttpResponse:
     contribution = contribution_in(access, contribution_id)
@@ -362,14 +365,6 @@ def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int)
         receipts_required=policy.receipts_required,
     )
     if request.method == "POST" and form.is_valid():
-        receipt = form.cleaned_data["receipt"]
-        try:
-            if receipt is not None:
-                receipt_check(receipt)
-                receipt.seek(0)
-        except RuleBroken as refusal:
-            form.add_error("receipt", str(refusal))
-    if request.method == "POST" and form.is_valid():
         try:
             expense_add(
                 contribution=contribution,
@@ -378,6 +373,8 @@ def expense_new(request: HttpRequest, access: StudyAccess, contribution_id: int)
                 description=form.cleaned_data["description"],
                 receipt=form.cleaned_data["receipt"],
             )
+        except ReceiptRefused as refusal:
+            form.add_error("receipt", str(refusal))
         except RuleBroken as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -426,9 +423,11 @@ def expense_receipt(
     line = expense_in(access, contribution, expense_id)
     if not line.receipt:
         raise Http404("No receipt.")
+    # Only the types a receipt was found to be are served as such; the name follows the type.
+    known = line.receipt_content_type in RECEIPT_EXTENSIONS
     return FileResponse(
         line.receipt.open("rb"),
         as_attachment=True,
-        filename=line.receipt_name or "receipt",
-        content_type=line.receipt_content_type or "application/octet-stream",
+        filename=download_name(line.receipt_name, line.receipt_content_type),
+        content_type=line.receipt_content_type if known else "application/octet-stream",
     )

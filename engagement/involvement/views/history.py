@@ -31,6 +31,7 @@ from engagement.models import Contribution, Study
 from engagement.selectors import study_stages
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, limit_reached
 from portal.spreadsheets import SheetFormat
 
 PER_PAGE = 50
@@ -78,7 +79,9 @@ def study_involvement(request: HttpRequest, access: StudyAccess) -> HttpResponse
     kind = _export_kind(request)
     if kind:
         name = f"involvement-{slugify(study.title)}"
-        return _export(contributions, kind, name, title=_("Involvement in the study"))
+        return limit_reached(request, EXPORTS) or _export(
+            contributions, kind, name, title=_("Involvement in the study")
+        )
     table = stage_partner_table(study=study, filters=filters)
     chart_data = monthly_by_stage(study=study, filters=filters, stages=stages)
     chart = involvement_by_stage_chart(
@@ -132,7 +135,9 @@ def partner_involvement(
     kind = _export_kind(request)
     if kind:
         name = f"involvement-{slugify(partner.display_name) or partner.pk}"
-        return _export(contributions, kind, name, title=_("Involvement across studies"))
+        return limit_reached(request, EXPORTS) or _export(
+            contributions, kind, name, title=_("Involvement across studies")
+        )
     totals, grand = partner_totals(partner_id=partner.pk, study_ids=study_ids, filters=filters)
     query = _query_without(request)
     return render(

@@ -42,12 +42,13 @@ from engagement.involvement.services.contributions import (
     expenses_mark_paid_many,
 )
 from engagement.involvement.services.payments import policy_update, rate_add, rate_remove
-from engagement.involvement.views.approvals import chosen_ids
+from engagement.involvement.views.approvals import chosen_ids, not_read
 from engagement.involvement.wording import describe, preference_label
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration
 from portal.http import KeptForm
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, limit_reached
 from portal.rules import RuleBroken
 
 PAID_PER_PAGE = 50
@@ -108,6 +109,9 @@ def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
 
 def _mark_selected(request: HttpRequest, access: StudyAccess, *, expenses: bool) -> HttpResponse:
     ids = chosen_ids(request)
+    if ids is None:
+        not_read(request)
+        return redirect("payment_list", study_id=access.study.pk)
     chosen = contributions_chosen(access.study, ids)
     if not chosen:
         messages.error(
@@ -337,6 +341,9 @@ def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
         },
     )
     if form.is_bound and form.is_valid():
+        refused = limit_reached(request, EXPORTS)
+        if refused is not None:
+            return refused
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         export = finance_export(
             study=access.study,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement.involvement.forms import DateInput
 from engagement.models import Study
 from portal.formatting import REAL_DATE
+from portal.ids import IdMultipleChoiceField
 
 
 class LogForm(forms.Form):
@@ -32,7 +33,7 @@ class LogForm(forms.Form):
             "invalid": REAL_DATE,
         },
     )
-    studies = forms.ModelMultipleChoiceField(
+    studies = IdMultipleChoiceField(
         label=_("Studies"),
         queryset=Study.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -37,6 +37,7 @@ from portal.home.models import InvolvementLog, LogState
 from portal.home.printing import pdf_problem
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action, Role
+from portal.ratelimits import EXPORTS, counts_towards
 
 LOGS_LISTED = 50
 DOWNLOAD_NOW = "log_download_now"
@@ -99,6 +100,7 @@ def _form_page(
 
 
 @login_required
+@counts_towards(EXPORTS)
 @require_http_methods(["GET", "POST"])
 def log_new(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The partner's own log, from "Your involvement"."""
@@ -153,6 +155,7 @@ def _coordinated_studies(coordinator: User, partner: User) -> QuerySet[Study]:
 
 
 @study_view(Action.PRODUCE_PARTNER_LOGS)
+@counts_towards(EXPORTS)
 @require_http_methods(["GET", "POST"])
 def partner_log_new(
     request: AuthenticatedHttpRequest, access: StudyAccess, user_id: int

@@ -27,6 +27,7 @@ from portal.home.reports.forms import NarrativeForm, PeriodForm
 from portal.home.reports.services import latest_version, report_save
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, limit_reached
 from portal.rules import RuleBroken
 
 
@@ -102,6 +103,9 @@ def study_report_pdf(request: AuthenticatedHttpRequest, access: StudyAccess) -> 
     if request.GET and not period_form.is_valid():
         # The page shows what is wrong with the dates.
         return redirect(reverse("study_report", args=[study.pk]) + "?" + request.GET.urlencode())
+    refused = limit_reached(request, EXPORTS)
+    if refused is not None:
+        return refused
     period = period_form.period()
     content = report_content(study, period)
     context: dict[str, Any] = {
