@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents.views import comments, documents, exports, rounds, threads, versions
+from documents.views import comments, documents, exports, pictures, rounds, threads, versions
 
 S = "studies/<id:study_id>/"
 V = S + "documents/<id:document_id>/versions/<id:number>/"
@@ -20,6 +20,7 @@ urlpatterns = [
     path(V + "status/", versions.version_status, name="version_status"),
     path(V + "original/", versions.version_original, name="version_original"),
     path(V + "changes/", versions.version_changes, name="version_changes"),
+    path(V + "pictures/<id:picture>/", pictures.version_picture, name="version_picture"),
     path(V + "annotations/", exports.version_annotations, name="version_annotations"),
     path(V + "word/", exports.version_word, name="version_word"),
     path(
