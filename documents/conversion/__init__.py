@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from documents.blocks import Block
 
 from .detect import Kind, check_size, detect
-from .docx import docx_to_html
+from .docx import docx_text_size, docx_to_html
 from .errors import ConversionError, TooLargeError
 from .markdown import markdown_to_html
 from .odt import odt_to_html
@@ -90,6 +90,7 @@ def convert(
     )
     warnings: list[str] = []
     if kind == "docx":
+        _check_docx_size(data, limits)
         raw, warnings = docx_to_html(data, pictures)
     elif kind == "odt":
         raw, warnings = odt_to_html(data, pictures)
@@ -128,15 +129,32 @@ def convert(
     )
 
 
+def _check_docx_size(data: bytes, limits: RenditionLimits) -> None:
+    # Twice the limits, as a cell of several paragraphs is one block and runs of spaces
+    # become one: a document past these could never fit.
+    size = docx_text_size(data)
+    if size is None:
+        return
+    paragraphs, characters = size
+    if paragraphs > 2 * limits.max_blocks:
+        raise TooLargeError(_blocks(paragraphs, limits))
+    if characters > 2 * limits.max_characters:
+        raise TooLargeError(_characters(characters, limits))
+
+
 def _check_limits(blocks: list[Block], limits: RenditionLimits) -> None:
     if len(blocks) > limits.max_blocks:
-        raise TooLargeError(
-            f"It has {len(blocks):,} paragraphs, headings, list items and table cells; "
-            f"the most we show is {limits.max_blocks:,}."
-        )
+        raise TooLargeError(_blocks(len(blocks), limits))
     characters = sum(len(block.text) for block in blocks)
     if characters > limits.max_characters:
         raise TooLargeError(_characters(characters, limits))
+
+
+def _blocks(count: int, limits: RenditionLimits) -> str:
+    return (
+        f"It has about {count:,} paragraphs, headings, list items and table cells; "
+        f"the most we show is {limits.max_blocks:,}."
+    )
 
 
 def _characters(count: int, limits: RenditionLimits) -> str:

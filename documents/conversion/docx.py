@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mammoth
+from lxml import etree
 from mammoth import html as mammoth_html
 from mammoth.docx.files import InvalidFileReferenceError
 
@@ -29,9 +30,49 @@ WHAT = "Word document"
 _BACK_LINK = re.compile(r'\s*<a href="#(?:foot|end)note-ref-[^"]*">↑</a>')
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 @dataclass
 class _PictureCounts:
     linked: int = 0
+
+
+def docx_text_size(data: bytes) -> tuple[int, int] | None:
+    """How many paragraphs with text, and how many characters, the document body holds.
+
+    Read by streaming its XML, in little memory and a second or two even for 100 MB,
+    so a document far too long to show is refused before mammoth, which needs some 60
+    times the XML's size in memory, is given it. None when the package cannot be read
+    that way: mammoth then says what is wrong.
+    """
+    paragraphs = characters = 0
+    with open_zip(data, what=WHAT) as archive:
+        check_zip_limits(archive, what=WHAT)
+        try:
+            with archive.open("word/document.xml") as stream:
+                with_text = False
+                for _event, element in etree.iterparse(
+                    stream,
+                    events=("end",),
+                    tag=(f"{_W}t", f"{_W}p"),
+                    resolve_entities=False,
+                    no_network=True,
+                    load_dtd=False,
+                ):
+                    if element.tag == f"{_W}t":
+                        if element.text and element.text.strip():
+                            characters += len(element.text)
+                            with_text = True
+                        continue
+                    paragraphs += with_text
+                    with_text = False
+                    element.clear(keep_tail=False)
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]  # type: ignore[union-attr]
+        except (KeyError, OSError, ValueError, EOFError, etree.LxmlError):
+            return None
+    return paragraphs, characters
 
 
 def docx_to_html(data: bytes, pictures: PictureStore) -> tuple[str, list[str]]:
