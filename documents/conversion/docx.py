@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +72,16 @@ def docx_text_size(data: bytes) -> tuple[int, int] | None:
                     element.clear(keep_tail=False)
                     while element.getprevious() is not None:
                         del element.getparent()[0]  # type: ignore[union-attr]
-        except (KeyError, OSError, ValueError, EOFError, etree.LxmlError):
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            KeyError,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+            etree.LxmlError,
+        ):
             return None
     return paragraphs, characters
 
