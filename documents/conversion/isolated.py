@@ -18,6 +18,7 @@ daemonic, and the standard library refuses to start children from those.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import resource
 import signal
@@ -68,7 +69,7 @@ def convert_isolated(
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_convert_in_child,
-        args=(sender, data, filename, max_bytes, limits, budget.max_memory_bytes),
+        args=(sender, data, filename, max_bytes, limits, budget),
         daemon=True,
     )
     started = time.monotonic()
@@ -124,9 +125,14 @@ def _convert_in_child(
     filename: str,
     max_bytes: int,
     limits: RenditionLimits,
-    max_memory: int,
+    budget: Budget,
 ) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    memory = budget.max_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # The parent kills the child at the time limit; should the parent itself be killed
+    # first, the kernel still stops an orphaned child soon after, by its processor time.
+    seconds = math.ceil(budget.timeout_seconds) + 10
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
     answer: tuple[str, Any]
     try:
         answer = ("ok", convert(data, filename, max_bytes=max_bytes, limits=limits))

@@ -57,7 +57,8 @@ def test_a_19_mb_text_file_is_too_large_to_show_and_says_why() -> None:
     with pytest.raises(TooLargeError) as raised:
         _isolated(data, "notes.txt")
 
-    assert time.perf_counter() - started < 10
+    # Bounds on time leave room for a busy machine; before, these took minutes.
+    assert time.perf_counter() - started < 30
     message = str(raised.value)
     assert message.startswith(TOO_LARGE)
     assert "characters of text; the most we show is 1,000,000" in message
@@ -73,7 +74,7 @@ def test_a_word_document_whose_xml_expands_to_100_mb_is_refused_in_seconds() -> 
     with pytest.raises(TooLargeError) as raised:
         _isolated(data, "protocol.docx")
 
-    assert time.perf_counter() - started < 20
+    assert time.perf_counter() - started < 60
     assert "paragraphs, headings, list items and table cells" in str(raised.value)
 
 
@@ -86,7 +87,7 @@ def test_a_few_mb_word_document_of_400_000_paragraphs_is_refused_before_it_is_la
     with pytest.raises(TooLargeError, match="about 400,000 paragraphs"):
         _isolated(data, "protocol.docx")
 
-    assert time.perf_counter() - started < 20
+    assert time.perf_counter() - started < 60
 
 
 @pytest.mark.slow
@@ -114,7 +115,7 @@ def test_a_conversion_past_its_time_is_stopped() -> None:
     with pytest.raises(TooLargeError) as raised:
         _isolated(data, "slow.docx", limits=unlimited, timeout_seconds=0.5)
 
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 10
     assert str(raised.value).startswith(TOO_LARGE)
 
 
@@ -138,7 +139,7 @@ def test_a_library_failure_in_the_child_is_reported_plainly(
     # Run the child's body here, without capping this process's memory.
     monkeypatch.setattr(isolated.resource, "setrlimit", lambda *args: None)
     monkeypatch.setattr(isolated, "convert", crash)
-    isolated._convert_in_child(Pipe(), b"x", "x.txt", MAX, LIMITS, 1)
+    isolated._convert_in_child(Pipe(), b"x", "x.txt", MAX, LIMITS, BUDGET)
 
     [(status, detail, _peak)] = sent
     assert (status, detail) == ("failed", "RuntimeError: library bug")
