@@ -89,3 +89,52 @@ def test_a_19_mb_text_file_as_a_version_is_too_large_to_show(team, tmp_path: Pat
     assert version.status == VersionStatus.FAILED
     assert version.failure_reason.startswith(TOO_LARGE)
     assert len(_downloaded(team, version)) == len(data)
+
+
+def test_the_tasks_limits_leave_the_conversion_its_time(settings):
+    from documents.tasks import version_convert
+
+    assert version_convert.soft_time_limit == settings.CONVERSION_TIMEOUT_SECONDS + 60
+    assert version_convert.time_limit == version_convert.soft_time_limit + 60
+    assert version_convert.acks_late
+
+
+def test_a_task_stopped_by_its_soft_limit_marks_the_version_failed(team, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("documents.services.versions.convert_isolated", stopped)
+    version = upload(
+        study=team.study, by=team.coordinator, filename="sheet.md", data=markdown_of(["Hi."])
+    )
+
+    assert version.status == VersionStatus.FAILED
+    assert "took too long" in version.failure_reason
+
+
+def test_a_slow_conversion_still_running_is_not_swept_as_stuck(team, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from documents.services.versions import versions_fail_stuck
+
+    settings.CONVERSION_TIMEOUT_SECONDS = 900
+    version = upload(
+        study=team.study,
+        by=team.coordinator,
+        filename="sheet.md",
+        data=markdown_of(["Hi."]),
+        convert=False,
+    )
+    Version.objects.filter(pk=version.pk).update(
+        uploaded_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+
+    assert versions_fail_stuck() == 0
+    Version.objects.filter(pk=version.pk).update(
+        uploaded_at=timezone.now() - dt.timedelta(minutes=31)
+    )
+    assert versions_fail_stuck() == 1
