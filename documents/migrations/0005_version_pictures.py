@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0004_text_free_block_controls'),
+        ('documents', '0004_text_free_controls_and_sections'),
     ]
 
     operations = [
