@@ -180,3 +180,20 @@ def test_a_document_just_within_the_limits_converts() -> None:
     conversion = convert(data, "five.md", max_bytes=MAX, limits=RenditionLimits(max_blocks=5))
 
     assert len(conversion.blocks) == 5
+
+
+def test_the_conversion_child_loads_neither_django_nor_celery() -> None:
+    # What the fork server preloads is all a child has: it must stay light, and can never
+    # touch the database.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, documents.conversion.isolated; "
+        "print(sorted({'django', 'celery'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert result.stdout.strip() == "[]"
