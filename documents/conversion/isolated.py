@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import billiard
+from billiard import forkserver as billiard_forkserver
 
 from . import Conversion, ConversionError, RenditionLimits, TooLargeError, convert
 from .errors import FAILED
@@ -65,16 +66,14 @@ def convert_isolated(
     Raises :class:`TooLargeError` when the child runs out of memory or time, and
     :class:`ConversionError` with the converter's message when it refuses the file.
     """
-    context = _fork_server()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_convert_in_child,
-        args=(sender, data, filename, max_bytes, limits, budget),
-        daemon=True,
-    )
     started = time.monotonic()
-    child.start()
-    sender.close()
+    try:
+        child, receiver = _start(data, filename, max_bytes, limits, budget)
+    except OSError:
+        # The fork server is gone (killed from outside); billiard would not start another.
+        logger.warning("The conversion fork server was gone; starting a new one")
+        _fork_server_forget()
+        child, receiver = _start(data, filename, max_bytes, limits, budget)
     answer: tuple[str, Any, int] | None = None
     try:
         if receiver.poll(budget.timeout_seconds):
@@ -108,6 +107,35 @@ def convert_isolated(
         raise ConversionError(value)
     logger.error("Conversion failed in the child: %s", value)
     raise ConversionError(FAILED)
+
+
+def _start(
+    data: bytes, filename: str, max_bytes: int, limits: RenditionLimits, budget: Budget
+) -> tuple[Any, Any]:
+    context = _fork_server()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_convert_in_child,
+        args=(sender, data, filename, max_bytes, limits, budget),
+        daemon=True,
+    )
+    try:
+        child.start()
+    except BaseException:
+        receiver.close()
+        raise
+    finally:
+        sender.close()
+    return child, receiver
+
+
+def _fork_server_forget() -> None:
+    # billiard keeps its one fork server in a module global, which the stubs do not list.
+    server: Any = getattr(billiard_forkserver, "_forkserver")  # noqa: B009
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+    server._forkserver_alive_fd = None
+    server._forkserver_address = None
 
 
 def _fork_server() -> Any:

@@ -197,3 +197,33 @@ def test_the_conversion_child_loads_neither_django_nor_celery() -> None:
     )
 
     assert result.stdout.strip() == "[]"
+
+
+def test_a_fork_server_killed_from_outside_is_started_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import os
+    import signal
+    from pathlib import Path
+
+    _isolated(b"First.", "first.txt")
+    me = os.getpid()
+    children = [
+        int(pid)
+        for task in Path(f"/proc/{me}/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    ]
+    servers = [
+        pid
+        for pid in children
+        if b"billiard.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert servers
+    for pid in servers:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+    conversion, _outcome = _isolated(b"Second.", "second.txt")
+
+    assert conversion.blocks[0].text == "Second."
+    assert "fork server was gone" in caplog.text
