@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from documents.models import Comment, Document, ReviewRound, Version, Visibility
+from documents.models import Comment, Document, ReviewRound, Version, VersionPicture, Visibility
 from documents.selectors import hidden_by_independent_review
 from engagement.access import StudyAccess
 
@@ -62,6 +62,17 @@ def version_light(access: StudyAccess, document_id: int, number: int) -> Version
         document_id=document_id,
         document__study=access.study,
         number=number,
+    )
+
+
+def picture_in(access: StudyAccess, document_id: int, number: int, picture: int) -> VersionPicture:
+    """A picture of a version of this study's document; whoever may see the version may see it."""
+    return get_object_or_404(
+        VersionPicture,
+        version__document_id=document_id,
+        version__document__study=access.study,
+        version__number=number,
+        number=picture,
     )
 
 

@@ -95,6 +95,44 @@ class Version(models.Model):
         return f"{self.document} v{self.number}"
 
 
+def _picture_path(picture: VersionPicture, filename: str) -> str:
+    version = picture.version
+    return (
+        f"documents/{version.document.study_id}/{version.document_id}/"
+        f"v{version.number}-pictures/{filename}"
+    )
+
+
+PICTURE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+class VersionPicture(models.Model):
+    """A picture taken out of a version's document, served at its own address with the page.
+
+    Its type was read from its bytes when the version was converted; like the version, it
+    never changes.
+    """
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="pictures")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=_picture_path, max_length=255)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["version_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="picture_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="picture_number_positive"),
+            models.CheckConstraint(
+                condition=Q(content_type__in=PICTURE_TYPES), name="picture_type_shown"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Picture {self.number} of {self.version}"
+
+
 def default_reminder_days() -> list[int]:
     return [3, 1]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents.views import comments, documents, exports, rounds, threads, versions
+from documents.views import comments, documents, exports, pictures, rounds, threads, versions
 from portal.ratelimits import UPLOADS, counts_towards
 
 S = "studies/<id:study_id>/"
@@ -25,6 +25,7 @@ urlpatterns = [
     path(V + "status/", versions.version_status, name="version_status"),
     path(V + "original/", versions.version_original, name="version_original"),
     path(V + "changes/", versions.version_changes, name="version_changes"),
+    path(V + "pictures/<id:picture>/", pictures.version_picture, name="version_picture"),
     path(V + "annotations/", exports.version_annotations, name="version_annotations"),
     path(V + "word/", exports.version_word, name="version_word"),
     path(V + "word/comments/", exports.version_word_comments, name="version_word_comments"),

@@ -167,6 +167,17 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20, minimum=1) * 1024 * 1024
 # items, table cells) a section, and never much more than this many characters of HTML.
 VERSION_SECTION_BLOCKS = env_int("VERSION_SECTION_BLOCKS", 500, minimum=20)
 VERSION_SECTION_CHARACTERS = env_int("VERSION_SECTION_CHARACTERS", 1_500_000, minimum=10_000)
+# Each conversion runs in a child process with this much memory (address space) and time;
+# past either, or past the page's limits, the version says it is too large to show and the
+# original stays downloadable.
+CONVERSION_MAX_MEMORY_BYTES = env_int("CONVERSION_MAX_MEMORY_MB", 1024, minimum=256) * 1024 * 1024
+CONVERSION_TIMEOUT_SECONDS = env_int("CONVERSION_TIMEOUT_SECONDS", 120, minimum=5)
+CONVERSION_MAX_BLOCKS = env_int("CONVERSION_MAX_BLOCKS", 10_000, minimum=1)
+CONVERSION_MAX_CHARACTERS = env_int("CONVERSION_MAX_CHARACTERS", 1_000_000, minimum=1)
+# Pictures are stored as files and served with the page: one larger than this is left out,
+# and so are those past the total, each time with a note on the page.
+CONVERSION_MAX_PICTURE_BYTES = env_int("CONVERSION_MAX_PICTURE_MB", 2, minimum=1) * 1024 * 1024
+CONVERSION_MAX_PICTURES_BYTES = env_int("CONVERSION_MAX_PICTURES_MB", 20, minimum=1) * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -7,6 +7,7 @@ page without deciding who may see it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -46,6 +47,7 @@ from portal.notifications.tokens import unsubscribe_token
 from portal.permissions import Action, Role, role_may
 from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import open_round, ready_version, thread
+from tests.documents.conversion_helpers import TINY_PNG
 from tests.engagement.contributions_data import receipt_pdf
 from tests.factories import InvitationFactory, MembershipFactory, StageFactory
 from tests.matrix_rows import FORM_ERROR, LOGIN, Go
@@ -285,6 +287,11 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
     },
+    # A picture of the version's document: whoever may read the page may see it.
+    "version_picture": {
+        "GET": (LOGIN, 404, 200, 200, 200),
+        "POST": (LOGIN, 404, 405, 405, 405),
+    },
     "version_annotations": {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
@@ -405,6 +412,7 @@ OWNER_ONLY = {
 NOT_PAGES = {
     "version_status",
     "version_original",
+    "version_picture",
     "version_annotations",
     "version_annotation_page",
     "version_word",
@@ -433,6 +441,8 @@ def is_study_route(route: Route) -> bool:
 
 # --- filling in a URL from the team's objects -----------------------------------
 
+DOT = "data:image/png;base64," + base64.b64encode(TINY_PNG).decode()
+
 
 @dataclass
 class Objects:
@@ -458,6 +468,7 @@ class Objects:
             "document_id": self.version.document_id,
             "number": self.version.number,
             "page": 1,
+            "picture": 1,
             "comment_id": self.comment.pk,
             "round_id": self.review_round.pk,
             "notification_id": self.notification.pk,
@@ -469,9 +480,14 @@ class Objects:
 
 
 def reviewed_version(study: Study, by: User, partner: User) -> tuple[Version, Comment, ReviewRound]:
-    """A READY version of a study document, open for review to the partner, with their thread."""
+    """A READY version of a study document, open for review to the partner, with their thread.
+
+    Its document has one picture, served at the version's picture 1.
+    """
     version = ready_version(
-        study=study, by=by, paragraphs=["# Information sheet", "You can stop at any time."]
+        study=study,
+        by=by,
+        paragraphs=["# Information sheet", "You can stop at any time.", f"![A dot]({DOT})"],
     )
     review_round = open_round(version, by=by, partners=[partner])
     comment = thread(version, partner, block_id="b2", exact="stop", review_round=review_round)
@@ -710,6 +726,7 @@ def second_study_objects(team: StudyTeam) -> dict[str, Any]:
         "document_id": version.document_id,
         "number": version.number,
         "page": 1,
+        "picture": 1,
         "comment_id": comment.pk,
         "round_id": review_round.pk,
     }

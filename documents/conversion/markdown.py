@@ -6,10 +6,17 @@ summary is shown as text, never passed through as markup.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .pictures import PictureStore
 from .text import strip_control_chars
+
+_DATA_IMAGE = re.compile(r"^data:image/[a-z0-9.+-]+;base64,", re.IGNORECASE)
 
 
 def _parser() -> MarkdownIt:
@@ -17,11 +24,19 @@ def _parser() -> MarkdownIt:
     return parser.enable(["table", "strikethrough"])
 
 
-def markdown_to_html(text: str) -> tuple[str, list[str]]:
-    """Render Markdown; return the (unsanitised) HTML and plain-English warnings."""
+def markdown_to_html(text: str, pictures: PictureStore) -> tuple[str, list[str]]:
+    """Render Markdown; return the (unsanitised) HTML and plain-English warnings.
+
+    Pictures embedded as ``data:`` addresses go to ``pictures``; the HTML holds their
+    placeholders.
+    """
     parser = _parser()
     tokens = parser.parse(strip_control_chars(text))
-    linked = sum(1 for image in _images(tokens) if not _is_embedded(image))
+    images = _images(tokens)
+    linked = sum(1 for image in images if not _is_embedded(image))
+    for image in images:
+        if _is_embedded(image):
+            image.attrSet("src", _stored(str(image.attrGet("src")), pictures))
     warnings = []
     if linked:
         warnings.append(
@@ -43,4 +58,14 @@ def _images(tokens: list[Token]) -> list[Token]:
 
 
 def _is_embedded(image: Token) -> bool:
-    return str(image.attrGet("src") or "").startswith("data:image/")
+    return bool(_DATA_IMAGE.match(str(image.attrGet("src") or "")))
+
+
+def _stored(src: str, pictures: PictureStore) -> str:
+    # An empty src is dropped by the sanitiser, and the picture with it.
+    try:
+        data = base64.b64decode(src.partition(",")[2], validate=False)
+    except (binascii.Error, ValueError):
+        pictures.unsupported += 1
+        return ""
+    return pictures.add(data) or ""

@@ -9,20 +9,16 @@ network. Comments (office:annotation) and tracked deletions are left out.
 
 from __future__ import annotations
 
-import base64
 import html
-import posixpath
 import zipfile
 
 from lxml import etree
 
 from .errors import ConversionError
+from .pictures import PictureStore, pictures_were, they_are
 from .zipsafe import check_zip_limits, open_zip, read_member
 
 WHAT = "OpenDocument file"
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
     "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
@@ -52,8 +48,11 @@ def _name(element: etree._Element) -> str:
     return qname.localname
 
 
-def odt_to_html(data: bytes) -> tuple[str, list[str]]:
-    """Convert an ODT; return the (unsanitised) HTML and plain-English warnings."""
+def odt_to_html(data: bytes, pictures: PictureStore) -> tuple[str, list[str]]:
+    """Convert an ODT; return the (unsanitised) HTML and plain-English warnings.
+
+    Embedded pictures go to ``pictures``; the HTML holds their placeholders.
+    """
     with open_zip(data, what=WHAT) as archive:
         check_zip_limits(archive, what=WHAT)
         content = read_member(archive, "content.xml", what=WHAT)
@@ -67,7 +66,7 @@ def odt_to_html(data: bytes) -> tuple[str, list[str]]:
                 "We could not read this OpenDocument file; it may be damaged. Please open "
                 "it, save a fresh copy and upload that."
             ) from error
-        converter = _Converter(archive, root)
+        converter = _Converter(archive, root, pictures)
         body = root.find(f"{_q('office:body')}/{_q('office:text')}")
         try:
             html_text = converter.blocks(body) if body is not None else ""
@@ -80,11 +79,13 @@ def odt_to_html(data: bytes) -> tuple[str, list[str]]:
 
 
 class _Converter:
-    def __init__(self, archive: zipfile.ZipFile, root: etree._Element) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, root: etree._Element, pictures: PictureStore
+    ) -> None:
         self.archive = archive
+        self.pictures = pictures
         self.notes: list[str] = []
         self.linked = 0
-        self.dropped = 0
         self.text_styles: dict[str, tuple[str, ...]] = {}
         self.numbered_lists: set[str] = set()
         for style in root.iterfind(f".//{_q('office:automatic-styles')}/*"):
@@ -186,16 +187,16 @@ class _Converter:
         href = image.get(_q("xlink:href"), "")
         described = frame.findtext(_q("svg:title")) or frame.findtext(_q("svg:desc")) or ""
         alt = " ".join(described.split())
-        content_type = IMAGE_TYPES.get(posixpath.splitext(href.lower())[1])
         if "://" in href or href.startswith(("/", "..")) or href not in self.archive.namelist():
             self.linked += 1
             return ""
-        size = self.archive.getinfo(href).file_size
-        if content_type is None or size > MAX_IMAGE_BYTES:
-            self.dropped += 1
+        if self.archive.getinfo(href).file_size > self.pictures.max_bytes:
+            self.pictures.too_big += 1  # known from the zip's directory, without reading it
             return ""
-        encoded = base64.b64encode(read_member(self.archive, href, what=WHAT)).decode()
-        return f'<img src="data:{content_type};base64,{encoded}" alt="{html.escape(alt)}">'
+        src = self.pictures.add(read_member(self.archive, href, what=WHAT))
+        if src is None:
+            return ""
+        return f'<img src="{src}" alt="{html.escape(alt)}">'
 
     def notes_html(self) -> str:
         if not self.notes:
@@ -203,18 +204,12 @@ class _Converter:
         return "<ol>" + "".join(f"<li>{note}</li>" for note in self.notes) + "</ol>"
 
     def warnings(self) -> list[str]:
-        notes = []
-        if self.linked:
-            notes.append(
-                f"{_pictures(self.linked, 'linked ')} left out because "
-                f"{_they(self.linked)} stored outside the document."
-            )
-        if self.dropped:
-            notes.append(
-                f"{_pictures(self.dropped)} left out because {_they(self.dropped)} too "
-                "large or in a format web browsers cannot show."
-            )
-        return notes
+        if not self.linked:
+            return []
+        return [
+            f"{pictures_were(self.linked, 'linked ')} left out because "
+            f"{they_are(self.linked)} stored outside the document."
+        ]
 
 
 def _inline_tags(props: etree._Element) -> tuple[str, ...]:
@@ -226,14 +221,6 @@ def _inline_tags(props: etree._Element) -> tuple[str, ...]:
     if props.get(_q("style:text-underline-style"), "none") != "none":
         tags.append("u")
     return tuple(tags)
-
-
-def _pictures(count: int, kind: str = "") -> str:
-    return f"{count} {kind}picture{'s were' if count > 1 else ' was'}"
-
-
-def _they(count: int) -> str:
-    return "they are" if count > 1 else "it is"
 
 
 def _int(value: str | None, default: int) -> int:

@@ -1,8 +1,9 @@
 """The allow-list every rendition passes through, using nh3 (Ammonia).
 
 Whatever a converter produced, only these tags and attributes reach a browser.
-Links may only go to web pages or email addresses; pictures may only be
-embedded PNG, JPEG, GIF or WebP data. Nothing may load from elsewhere, run
+Links may only go to web pages or email addresses; a picture may only be one
+the converter took out of the document itself (its placeholder, swapped for
+the portal's own address once stored). Nothing may load from elsewhere, run
 script or carry styles (the site's Content-Security-Policy forbids inline
 styles anyway).
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 
 import nh3
+
+from .pictures import PLACEHOLDER
 
 TAGS = {
     *(f"h{level}" for level in range(1, 7)),
@@ -36,7 +39,6 @@ BLOCK_ID_TAGS = {*(f"h{level}" for level in range(1, 7)), "p", "li", "td", "th",
 LINK_REL = "noopener noreferrer nofollow"
 
 _SAFE_HREF = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
-_SAFE_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$")
 _SPAN = re.compile(r"^[1-9][0-9]{0,2}$")
 _BLOCK_ID = re.compile(r"^b[1-9][0-9]*$")
 
@@ -45,7 +47,7 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "href":
         return value if _SAFE_HREF.match(value.strip()) else None
     if attribute == "src":
-        return value if tag == "img" and _SAFE_IMAGE.match(value) else None
+        return value if tag == "img" and PLACEHOLDER.match(value) else None
     if attribute in ("colspan", "rowspan"):
         return value if _SPAN.match(value.strip()) else None
     if attribute in ("id", "data-block"):
@@ -59,7 +61,7 @@ _CLEANER = nh3.Cleaner(
     attributes=ATTRIBUTES,
     attribute_filter=_filter,
     link_rel=LINK_REL,
-    url_schemes={"http", "https", "mailto", "data"},
+    url_schemes={"http", "https", "mailto", "picture"},
     url_relative="deny",
 )
 _RENDITION_CLEANER = nh3.Cleaner(
@@ -71,7 +73,7 @@ _RENDITION_CLEANER = nh3.Cleaner(
     },
     attribute_filter=_filter,
     link_rel=LINK_REL,
-    url_schemes={"http", "https", "mailto", "data"},
+    url_schemes={"http", "https", "mailto", "picture"},
     url_relative="deny",
 )
 

@@ -8,23 +8,28 @@ from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from documents.anchoring import Anchor, AnchorError, from_selectors, reanchor_all, to_selectors
 from documents.blocks import Block
-from documents.conversion import Conversion, ConversionError, convert
+from documents.conversion import Conversion, ConversionError, RenditionLimits
 from documents.conversion.detect import check_size, detect
+from documents.conversion.errors import FAILED
+from documents.conversion.isolated import Budget, convert_isolated
 from documents.models import (
     Comment,
     CommentPlacement,
     Document,
     ThreadState,
     Version,
+    VersionPicture,
     VersionStatus,
 )
 from documents.rendition import page_parts
@@ -61,8 +66,6 @@ def _queue_conversion(version: Version) -> None:
 def _save_version(
     *, document: Document, data: bytes, filename: str, change_summary: str, uploaded_by: User
 ) -> Version:
-    from django.core.files.base import ContentFile
-
     last = (
         Version.objects.select_for_update()
         .filter(document=document)
@@ -123,8 +126,28 @@ def version_add(
     )
 
 
+def rendition_limits() -> RenditionLimits:
+    return RenditionLimits(
+        max_blocks=settings.CONVERSION_MAX_BLOCKS,
+        max_characters=settings.CONVERSION_MAX_CHARACTERS,
+        max_picture_bytes=settings.CONVERSION_MAX_PICTURE_BYTES,
+        max_pictures_bytes=settings.CONVERSION_MAX_PICTURES_BYTES,
+    )
+
+
+def conversion_budget() -> Budget:
+    return Budget(
+        max_memory_bytes=settings.CONVERSION_MAX_MEMORY_BYTES,
+        timeout_seconds=settings.CONVERSION_TIMEOUT_SECONDS,
+    )
+
+
 def version_convert(*, version_id: int) -> None:
-    """Convert a version once; a file we cannot read is marked failed, never left hanging."""
+    """Convert a version once; a file we cannot read is marked failed, never left hanging.
+
+    The conversion runs in a child process within the configured memory and time, so a
+    hostile or huge file fails with the true reason and the worker carries on.
+    """
     version = (
         Version.objects.select_related("document")
         .filter(pk=version_id, status=VersionStatus.PREPARING)
@@ -135,7 +158,13 @@ def version_convert(*, version_id: int) -> None:
     try:
         with version.original.open("rb") as original:
             data = original.read(settings.DOCUMENT_MAX_BYTES + 1)
-        conversion = convert(data, version.original_name, max_bytes=settings.DOCUMENT_MAX_BYTES)
+        conversion, outcome = convert_isolated(
+            data,
+            version.original_name,
+            max_bytes=settings.DOCUMENT_MAX_BYTES,
+            limits=rendition_limits(),
+            budget=conversion_budget(),
+        )
     except ConversionError as error:
         _mark_failed(version, str(error))
         return
@@ -143,17 +172,18 @@ def version_convert(*, version_id: int) -> None:
         _mark_failed(version, TOO_LONG)
         return
     except Exception:
-        # A converter library failing on a file it should have refused: the person still
-        # needs to hear that it failed, and the original stays downloadable.
+        # Starting the conversion itself failed: the person still needs to hear that it
+        # failed, and the original stays downloadable.
         logger.exception("Converting version %s failed", version_id)
-        _mark_failed(
-            version,
-            _(
-                "Something in this file stopped us from showing it. The original is kept: "
-                "download it, or save it again from your word processor and upload that."
-            ),
-        )
+        _mark_failed(version, FAILED)
         return
+    logger.info(
+        "Converted version %s (%s) in %.1f s, peak memory %s MB",
+        version_id,
+        conversion.kind,
+        outcome.seconds,
+        (outcome.peak_memory_bytes or 0) // (1024 * 1024),
+    )
     if _mark_ready(version, conversion):
         try:
             threads_reanchor(version=version)
@@ -168,8 +198,14 @@ TOO_LONG = _lazy(
 )
 
 
-def versions_fail_stuck(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
-    """Versions whose conversion never finished (a worker killed mid-way) say so."""
+def versions_fail_stuck(*, older_than: dt.timedelta | None = None) -> int:
+    """Versions whose conversion never finished (a worker killed mid-way) say so.
+
+    By default, those older than 15 minutes, or than twice the conversion's time limit
+    when that is longer, so a slow conversion still running is not failed.
+    """
+    if older_than is None:
+        older_than = dt.timedelta(seconds=max(15 * 60, 2 * settings.CONVERSION_TIMEOUT_SECONDS))
     return Version.objects.filter(
         status=VersionStatus.PREPARING, uploaded_at__lt=timezone.now() - older_than
     ).update(status=VersionStatus.FAILED, failure_reason=str(TOO_LONG), converted_at=timezone.now())
@@ -181,7 +217,15 @@ def _mark_failed(version: Version, reason: StrOrPromise) -> None:
     )
 
 
+@transaction.atomic
 def _mark_ready(version: Version, conversion: Conversion) -> bool:
+    if not (
+        Version.objects.select_for_update()
+        .filter(pk=version.pk, status=VersionStatus.PREPARING)
+        .exists()
+    ):
+        return False  # another run got there first
+    conversion = conversion.with_picture_urls(_pictures_save(version, conversion))
     blocks = conversion.blocks
     html, sections = page_parts(conversion.html, blocks)
     updated = Version.objects.filter(pk=version.pk, status=VersionStatus.PREPARING).update(
@@ -197,6 +241,32 @@ def _mark_ready(version: Version, conversion: Conversion) -> bool:
     if updated:
         version.refresh_from_db()
     return bool(updated)
+
+
+def _pictures_save(version: Version, conversion: Conversion) -> dict[int, str]:
+    """Store the version's pictures as files; return the address each is served at."""
+    rows = []
+    for picture in conversion.pictures:
+        row = VersionPicture(
+            version=version,
+            number=picture.number,
+            content_type=picture.content_type,
+            size=len(picture.data),
+        )
+        row.file.save(
+            f"{picture.number}.{picture.extension}", ContentFile(picture.data), save=False
+        )
+        rows.append(row)
+    VersionPicture.objects.bulk_create(rows)
+    kwargs = {
+        "study_id": version.document.study_id,
+        "document_id": version.document_id,
+        "number": version.number,
+    }
+    return {
+        row.number: reverse("version_picture", kwargs={**kwargs, "picture": row.number})
+        for row in rows
+    }
 
 
 def version_blocks(version: Version) -> list[Block]:

@@ -122,7 +122,11 @@ def test_it_keeps_a_small_embedded_picture_as_an_image_block() -> None:
 
     [block] = conversion.blocks
     assert block.kind == "img"
-    assert block.html.startswith('<img src="data:image/png;base64,')
+    assert block.html == f'<img src="picture:{conversion.picture_token}:1">'
+    [picture] = conversion.pictures
+    assert (picture.number, picture.content_type) == (1, "image/png")
+    assert picture.data.startswith(b"\x89PNG")
+    assert "base64" not in conversion.html
     assert conversion.warnings == []
     assert_well_formed(conversion)
 

@@ -230,7 +230,7 @@ def test_a_converter_crash_is_reported_as_a_failure_not_an_error(
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("library bug")
 
-    monkeypatch.setattr("documents.services.versions.convert", crash)
+    monkeypatch.setattr("documents.services.versions.convert_isolated", crash)
     version = upload(
         study=team.study,
         by=team.coordinator,

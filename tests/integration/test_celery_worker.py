@@ -22,12 +22,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(postgres, redis_url, tmp_path, settings):
+def worker(request, postgres, redis_url, tmp_path, settings):
     """Start `celery worker` on its own queue; the test process publishes to it.
 
     The queue is named for this test alone (and the pytest-xdist worker running it), so tests
-    running side by side on the same broker never take each other's tasks.
+    running side by side on the same broker never take each other's tasks. The pool is
+    "solo" unless the test asks for another (indirect parametrisation).
     """
+    pool = getattr(request, "param", "solo")
     queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads the worker must read
@@ -58,7 +60,9 @@ def worker(postgres, redis_url, tmp_path, settings):
             "portal",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            "--concurrency",
+            "1",
             "--queues",
             queue,
             "--loglevel",
@@ -176,6 +180,54 @@ def test_a_worker_process_converts_an_uploaded_document(team, worker):
     assert version.file_kind == "docx"
     assert any(block["kind"] == "td" for block in version.blocks)
     assert 'data-block="b1"' in version.html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("worker", ["prefork"], indirect=True)
+def test_a_worker_fails_a_document_too_large_to_show_and_carries_on(team, worker):
+    """As deployed (a prefork pool), a file that would take gigabytes to convert fails with
+    the true reason; the worker survives and converts the next upload."""
+    from documents.conversion.errors import TOO_LARGE
+    from documents.models import Version, VersionStatus
+    from documents.services.versions import document_create
+    from tests.documents.large_inputs import bloated_docx
+
+    _mail_dir, log_path = worker
+
+    def create(data: bytes, filename: str) -> Version:
+        return document_create(
+            study=team.study,
+            title=filename,
+            kind="protocol",
+            stage=None,
+            data=data,
+            filename=filename,
+            change_summary="",
+            created_by=team.coordinator,
+        )
+
+    def prepared(version: Version) -> bool:
+        return Version.objects.filter(pk=version.pk).exclude(status="preparing").exists()
+
+    # Little text in millions of formatted runs: within the upload and zip limits, and
+    # past the text limits' early check, so only the memory limit stops it.
+    too_large = create(bloated_docx(95), "protocol.docx")
+    assert _wait_for(lambda: prepared(too_large), 150), log_path.read_text()
+    too_large.refresh_from_db()
+    assert too_large.status == VersionStatus.FAILED
+    assert too_large.failure_reason.startswith(TOO_LARGE)
+
+    fine = create(
+        (Path(__file__).resolve().parents[1] / "fixtures/docx/tables.docx").read_bytes(),
+        "sheet.docx",
+    )
+    assert _wait_for(lambda: prepared(fine)), log_path.read_text()
+    fine.refresh_from_db()
+    assert fine.status == VersionStatus.READY, fine.failure_reason
+    log = log_path.read_text()
+    assert log.count("documents.tasks.version_convert") >= 2
+    assert "WorkerLostError" not in log
+    assert "daemonic processes" not in log
 
 
 def test_a_worker_process_builds_a_long_involvement_log(team, worker, settings):

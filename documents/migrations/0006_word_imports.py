@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0004_text_free_controls_and_sections'),
+        ('documents', '0005_version_pictures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
