@@ -24,12 +24,13 @@ from lxml import etree
 from documents.anchoring import CONTEXT_CHARS, Anchor, Placement, reanchor_all
 from documents.blocks import Block
 from documents.conversion.errors import ConversionError
-from documents.conversion.zipsafe import open_zip, read_member
+from documents.conversion.zipsafe import check_zip_limits, open_zip, read_member
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 _MACRO_TYPES = (b"macroEnabled", b"vbaProject")
+MAX_TEXT_BYTES = 20 * 1024 * 1024
 _SPACE = re.compile(r"\s+")
 
 Kind = Literal["comment", "suggestion"]
@@ -77,7 +78,18 @@ class _Paragraph:
 def read_word(data: bytes) -> tuple[list[Block], list[WordComment]]:
     """The file's paragraphs (as blocks ``w1``, ``w2`` …) and what was said in it."""
     archive = open_zip(data, what=_("Word file"))
+    check_zip_limits(archive, what=_("Word file"))
     names = set(archive.namelist())
+    # Read in the web request, so the text parts are held to what a long commented document
+    # needs (pictures, which are not read, may take the rest of the package's allowance).
+    text_parts = ("word/document.xml", "word/comments.xml", "word/commentsExtended.xml")
+    if sum(archive.getinfo(n).file_size for n in text_parts if n in names) > MAX_TEXT_BYTES:
+        raise ConversionError(
+            _(
+                "This Word file's text is too large to read its comments here. Please send "
+                "the comments in a shorter copy of the document."
+            )
+        )
     types = read_member(archive, "[Content_Types].xml", what=_("Word file"))
     if any(marker in types for marker in _MACRO_TYPES) or any("vbaProject" in n for n in names):
         raise ConversionError(

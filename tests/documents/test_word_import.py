@@ -151,6 +151,7 @@ def test_a_comment_on_words_not_in_this_version_is_offered_as_unplaced(team: Stu
         (b"not a zip at all", "damaged|not a Word|cannot"),
         (docx_with("<w:p/>", main="document.macroEnabled.main"), "macros"),
         (docx_with("<w:p><w:r><w:t>unclosed"), "damaged"),
+        (docx_with("<w:p><w:r><w:t>" + "word " * 5_000_000 + "</w:t></w:r></w:p>"), "too large"),
     ],
 )
 def test_a_file_that_is_not_a_plain_word_document_is_refused_plainly(
