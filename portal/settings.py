@@ -172,8 +172,8 @@ VERSION_SECTION_CHARACTERS = env_int("VERSION_SECTION_CHARACTERS", 1_500_000, mi
 # original stays downloadable.
 CONVERSION_MAX_MEMORY_BYTES = env_int("CONVERSION_MAX_MEMORY_MB", 1024, minimum=256) * 1024 * 1024
 CONVERSION_TIMEOUT_SECONDS = env_int("CONVERSION_TIMEOUT_SECONDS", 120, minimum=5)
-CONVERSION_MAX_BLOCKS = env_int("CONVERSION_MAX_BLOCKS", 10_000, minimum=1)
-CONVERSION_MAX_CHARACTERS = env_int("CONVERSION_MAX_CHARACTERS", 1_000_000, minimum=1)
+CONVERSION_MAX_BLOCKS = env_int("CONVERSION_MAX_BLOCKS", 40_000, minimum=1)
+CONVERSION_MAX_CHARACTERS = env_int("CONVERSION_MAX_CHARACTERS", 4_000_000, minimum=1)
 # Pictures are stored as files and served with the page: one larger than this is left out,
 # and so are those past the total, each time with a note on the page.
 CONVERSION_MAX_PICTURE_BYTES = env_int("CONVERSION_MAX_PICTURE_MB", 2, minimum=1) * 1024 * 1024

@@ -33,6 +33,7 @@ from documents.models import (
     VersionStatus,
 )
 from documents.rendition import page_parts
+from documents.selectors import previous_ready_version, version_changes_since
 from engagement.models import Stage, Study
 from portal.accounts.models import User
 from portal.rules import RuleBroken
@@ -190,6 +191,19 @@ def version_convert(*, version_id: int) -> None:
         except Exception:
             # The version is readable either way; the next comment or version places them.
             logger.exception("Placing earlier comments into version %s failed", version_id)
+        _changes_prepare(version)
+
+
+def _changes_prepare(version: Version) -> None:
+    """Work out "What changed" now, in the worker, so its first reader does not wait for it."""
+    previous = previous_ready_version(version)
+    if previous is None:
+        return
+    try:
+        version_changes_since(previous, version)
+    except Exception:
+        # The page works it out itself when it is first opened.
+        logger.exception("Working out the changes in version %s failed", version.pk)
 
 
 TOO_LONG = _lazy(
