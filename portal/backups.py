@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -148,59 +148,79 @@ def _dump_database(connection: BaseDatabaseWrapper, target: Path) -> None:
         raise BackupError(f"Backing up a {connection.vendor} database is not supported.")
 
 
+class _HashingReader:
+    """A file read once, into the archive, with its SHA-256 taken on the way."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.digest.update(chunk)
+        return chunk
+
+
+def _add_media_file(archive: tarfile.TarFile, root: Path, file: Path) -> dict[str, Any] | None:
+    """Add one uploaded file; its manifest entry, or None when it was deleted meanwhile."""
+    relative = file.relative_to(root).as_posix()
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        return None
+    with handle:
+        info = archive.gettarinfo(arcname=f"{MEDIA_DIR}/{relative}", fileobj=handle)
+        reader = _HashingReader(handle)
+        archive.addfile(info, reader)
+    return {"path": relative, "size": info.size, "sha256": reader.digest.hexdigest()}
+
+
 def backup_create(*, path: Path, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     """Write the database and every uploaded file to one archive at ``path``.
 
     The database is copied first and the files after it, so every file a backed-up row
-    names is in the archive unless it was deleted in between. Returns the manifest.
+    names is in the archive unless it was deleted in between. Each file is read once, and
+    its hash taken from what went into the archive. Returns the manifest, which is the
+    archive's last member.
     """
     connection = connections[using]
     vendor = connection.vendor
     if vendor not in DUMP_NAMES:
         raise BackupError(f"Backing up a {vendor} database is not supported.")
     path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="portal-backup-") as scratch:
         dump = Path(scratch) / DUMP_NAMES[vendor]
         created_at = timezone.now()
         migrations = _applied_migrations(connection)
         _dump_database(connection, dump)
-        root = _media_root()
-        files = _media_files(root)
-        manifest: dict[str, Any] = {
-            "format": FORMAT,
-            "created_at": created_at.isoformat(),
-            "database": {
-                "vendor": vendor,
-                "file": dump.name,
-                "size": dump.stat().st_size,
-                "sha256": sha256_of(dump),
-            },
-            "migrations": migrations,
-            "media": [
-                {
-                    "path": file.relative_to(root).as_posix(),
-                    "size": file.stat().st_size,
-                    "sha256": sha256_of(file),
-                }
-                for file in files
-            ],
-        }
-        partial = path.with_name(path.name + ".partial")
+        # Partners' health data: readable by the owner alone, whatever the umask.
+        partial.unlink(missing_ok=True)  # left by a run that was killed
+        partial.touch(mode=0o600)
         try:
-            compressed = path.name.endswith(".gz")
-            with (
-                tarfile.open(partial, "w:gz")
-                if compressed
-                else tarfile.open(partial, "w") as archive
-            ):
+            gz = path.name.endswith(".gz")
+            with tarfile.open(partial, "w:gz") if gz else tarfile.open(partial, "w") as archive:
+                archive.add(dump, arcname=dump.name)
+                root = _media_root()
+                media = [_add_media_file(archive, root, file) for file in _media_files(root)]
+                manifest: dict[str, Any] = {
+                    "format": FORMAT,
+                    "created_at": created_at.isoformat(),
+                    "database": {
+                        "vendor": vendor,
+                        "file": dump.name,
+                        "size": dump.stat().st_size,
+                        "sha256": sha256_of(dump),
+                    },
+                    "migrations": migrations,
+                    "media": [entry for entry in media if entry is not None],
+                }
                 body = json.dumps(manifest, indent=2).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size = len(body)
                 info.mtime = int(created_at.timestamp())
+                info.mode = 0o600
                 archive.addfile(info, io.BytesIO(body))
-                archive.add(dump, arcname=dump.name)
-                for file, entry in zip(files, manifest["media"], strict=True):
-                    archive.add(file, arcname=f"{MEDIA_DIR}/{entry['path']}")
             # A half-written archive never carries the final name.
             partial.replace(path)
         finally:

@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from engagement.services import study_create
+from portal import backups
 from portal.backups import DUMP_NAMES
 from tests.conftest import StudyTeam
 from tests.ops.site_data import every_file, every_row, site_fill
@@ -210,6 +211,23 @@ def test_a_folder_gets_an_archive_named_by_the_time_and_nothing_is_overwritten(
     [made] = folder.iterdir()
     assert made.name.startswith("portal-backup-")
     assert made.name.endswith(".tar.gz")
+    assert made.stat().st_mode & 0o077 == 0  # the owner's alone
     assert str(made) in out.getvalue()
     with pytest.raises(CommandError, match="already exists"):
         call_command("backup", str(made), stdout=io.StringIO())
+
+
+def test_a_file_deleted_while_the_backup_runs_is_left_out_not_an_error(
+    team: StudyTeam, media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_fill(team)
+    files = every_file(media)
+    listed = backups._media_files(media)
+    monkeypatch.setattr(backups, "_media_files", lambda root: [*listed, media / "gone.pdf"])
+
+    archive = backup(tmp_path)
+    monkeypatch.undo()
+
+    wipe(media)
+    restore(archive)
+    assert every_file(media) == files
