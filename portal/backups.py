@@ -118,16 +118,18 @@ def _program(name: str) -> str:
     return found
 
 
-def _run(command: list[str], *, env: dict[str, str], what: str, **kwargs: Any) -> bytes:
-    """Run a PostgreSQL client program; its output, or its own words when it fails."""
+def _run(command: list[str], *, env: dict[str, str], what: str, stdout: Any = None) -> None:
+    """Run a PostgreSQL client program; when it fails, say so in its own words."""
     result = subprocess.run(  # noqa: S603 - fixed programs, arguments are not shell-parsed
-        [_program(command[0]), *command[1:]], env=env, capture_output=True, check=False, **kwargs
+        [_program(command[0]), *command[1:]],
+        env=env,
+        stdout=stdout if stdout is not None else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
     )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
         raise BackupError(f"{what} failed: {message}")
-    output: bytes = result.stdout
-    return output
 
 
 def _dump_database(connection: BaseDatabaseWrapper, target: Path) -> None:
@@ -323,19 +325,31 @@ def _restore_postgresql(connection: BaseDatabaseWrapper, dump: Path) -> None:
         f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE;\n" for table in tables
     )
     env = _postgres_environment(connection)
-    with _disconnected(connection.alias):
-        # pg_restore writes the dump as SQL; psql runs it after the drops, all in one
-        # transaction that either completes or leaves the database untouched.
-        script = _run(
+    # pg_restore writes the dump as SQL (on disk, not in memory: it is as large as the
+    # data); psql runs it after the drops, all in one transaction that either completes or
+    # leaves the database untouched.
+    script = dump.with_name("restore.sql")
+    with script.open("wb") as out:
+        out.write(drops.encode())
+        out.flush()
+        _run(
             ["pg_restore", "--no-owner", "--no-privileges", "--file=-", str(dump)],
             env=env,
             what="pg_restore",
+            stdout=out,
         )
+    with _disconnected(connection.alias):
         _run(
-            ["psql", "--quiet", "--no-psqlrc", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
+            [
+                "psql",
+                "--quiet",
+                "--no-psqlrc",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                f"--file={script}",
+            ],
             env=env,
             what="Restoring the database",
-            input=drops.encode() + script,
         )
 
 

@@ -59,12 +59,14 @@ def test_a_restore_that_fails_part_way_leaves_the_database_as_it_was(
     rows = every_row()
     run = backups._run
 
-    def failing_at_the_end(command: list[str], **kwargs: Any) -> bytes:
+    def failing_at_the_end(command: list[str], **kwargs: Any) -> None:
         # psql stops at the first error, here after the drops and every restored table:
         # all of them must be undone.
         if command[0] == "psql":
-            kwargs["input"] += b"\nSELECT no_such_function();\n"
-        return run(command, **kwargs)
+            script = Path(command[-1].removeprefix("--file="))
+            with script.open("ab") as out:
+                out.write(b"\nSELECT no_such_function();\n")
+        run(command, **kwargs)
 
     monkeypatch.setattr(backups, "_run", failing_at_the_end)
 
