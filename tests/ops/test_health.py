@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from portal.celery import app
 from portal.models import Heartbeat
 from portal.tasks import heartbeat
 from tests.ops.outages import dead_redis_cache, dead_redis_url, take_database_away
@@ -122,3 +123,9 @@ def test_it_gives_away_no_host_version_or_reason(settings: Any) -> None:
     assert "redis" not in text.lower()
     assert "version" not in text.lower()
     assert set(json.loads(text)) == {"status", "checks"}
+
+
+def test_beat_asks_a_worker_for_a_heartbeat_more_often_than_health_allows(settings: Any) -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["heartbeat"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] * 2 <= settings.HEALTH_WORKER_MAX_AGE
