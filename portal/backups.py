@@ -6,7 +6,8 @@ An archive is a tar file (gzip-compressed when its name ends in .gz) holding:
   file with its size and SHA-256;
 - the database: ``database.pgdump`` (pg_dump's custom format) or ``database.sqlite3`` (a copy
   made with SQLite's backup API, consistent while the portal runs);
-- ``media/``: every file under MEDIA_ROOT.
+- ``media/``: every uploaded file, from MEDIA_ROOT or the S3 bucket (Django's default
+  storage), under its stored name.
 
 A restore reads and checks everything before it changes anything: a damaged or edited archive,
 a dump from another database vendor or from newer code is refused and the site is left as it
@@ -29,11 +30,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
@@ -76,14 +78,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
+def _storage() -> Storage:
+    """Where uploads are kept: the files under MEDIA_ROOT, or an S3 bucket."""
+    return storages["default"]
 
 
-def _media_files(root: Path) -> list[Path]:
-    if not root.is_dir():
+def _stored_names(storage: Storage, folder: str = "") -> list[str]:
+    """The name of every stored file, in every folder."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
         return []
-    return sorted(path for path in root.rglob("*") if path.is_file() and not path.is_symlink())
+    names = [f"{folder}/{name}" if folder else name for name in files]
+    for sub in folders:
+        names += _stored_names(storage, f"{folder}/{sub}" if folder else sub)
+    return sorted(names)
 
 
 def _applied_migrations(connection: BaseDatabaseWrapper) -> list[list[str]]:
@@ -153,28 +162,34 @@ def _dump_database(connection: BaseDatabaseWrapper, target: Path) -> None:
 class _HashingReader:
     """A file read once, into the archive, with its SHA-256 taken on the way."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: File[Any]) -> None:
         self.handle = handle
         self.digest = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self.handle.read(size)
+        chunk: bytes = self.handle.read(size)
         self.digest.update(chunk)
         return chunk
 
 
-def _add_media_file(archive: tarfile.TarFile, root: Path, file: Path) -> dict[str, Any] | None:
+def _add_media_file(archive: tarfile.TarFile, storage: Storage, name: str) -> dict[str, Any] | None:
     """Add one uploaded file; its manifest entry, or None when it was deleted meanwhile."""
-    relative = file.relative_to(root).as_posix()
     try:
-        handle = file.open("rb")
+        size = storage.size(name)
+        handle = storage.open(name, "rb")
     except FileNotFoundError:
         return None
     with handle:
-        info = archive.gettarinfo(arcname=f"{MEDIA_DIR}/{relative}", fileobj=handle)
+        info = tarfile.TarInfo(f"{MEDIA_DIR}/{name}")
+        info.size = size
+        info.mode = 0o600
+        info.mtime = int(timezone.now().timestamp())
         reader = _HashingReader(handle)
-        archive.addfile(info, reader)
-    return {"path": relative, "size": info.size, "sha256": reader.digest.hexdigest()}
+        try:
+            archive.addfile(info, reader)
+        except OSError as error:
+            raise BackupError(f"{name} changed while it was being backed up: try again.") from error
+    return {"path": name, "size": size, "sha256": reader.digest.hexdigest()}
 
 
 def backup_create(*, path: Path, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
@@ -203,8 +218,8 @@ def backup_create(*, path: Path, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any
             gz = path.name.endswith(".gz")
             with tarfile.open(partial, "w:gz") if gz else tarfile.open(partial, "w") as archive:
                 archive.add(dump, arcname=dump.name)
-                root = _media_root()
-                media = [_add_media_file(archive, root, file) for file in _media_files(root)]
+                storage = _storage()
+                media = [_add_media_file(archive, storage, name) for name in _stored_names(storage)]
                 manifest: dict[str, Any] = {
                     "format": FORMAT,
                     "created_at": created_at.isoformat(),
@@ -366,14 +381,24 @@ def _restore_sqlite(connection: BaseDatabaseWrapper, dump: Path) -> None:
     connection.close()
 
 
-def _clear_media(root: Path) -> None:
-    if not root.is_dir():
-        return
-    for child in root.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+def _media_put_back(storage: Storage, media: Path, entries: list[dict[str, Any]]) -> None:
+    """Replace every stored file with the archive's, each under its own name."""
+    for name in _stored_names(storage):
+        storage.delete(name)
+    for entry in entries:
+        with (media / entry["path"]).open("rb") as handle:
+            saved = storage.save(entry["path"], File(handle))
+        if saved != entry["path"]:
+            raise BackupError(f"{entry['path']} could not be stored under its own name.")
+
+
+def _scratch_folder(storage: Storage) -> str | None:
+    """Beside MEDIA_ROOT when files are kept there: the same disk, with room for them."""
+    if isinstance(storage, FileSystemStorage):
+        folder = Path(storage.location).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+    return None
 
 
 def backup_restore(*, path: Path, force: bool = False, using: str = DEFAULT_DB_ALIAS) -> Restored:
@@ -392,31 +417,26 @@ def backup_restore(*, path: Path, force: bool = False, using: str = DEFAULT_DB_A
             "restore it onto the same kind of database."
         )
     behind = _check_migrations(manifest, using)
-    root = _media_root()
+    storage = _storage()
     if not force:
         if database_has_data(using):
             raise BackupError(
                 "The database already holds data. Restoring would replace it: take a backup "
                 "of it first, then run restore again with --force."
             )
-        if _media_files(root):
+        if _stored_names(storage):
             raise BackupError(
-                f"The media folder ({root}) already holds files. Restoring would replace "
-                "them: take a backup first, then run restore again with --force."
+                "The uploaded files' storage (MEDIA_ROOT, or the S3 bucket) already holds "
+                "files. Restoring would replace them: take a backup first, then run restore "
+                "again with --force."
             )
-    root.mkdir(parents=True, exist_ok=True)
-    # Unpacked beside the media folder, so the files move into place without a copy.
-    with tempfile.TemporaryDirectory(prefix=".restore-", dir=root.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=".restore-", dir=_scratch_folder(storage)) as scratch:
         dump, media = _extract_checked(path, manifest, Path(scratch))
         if connection.vendor == "postgresql":
             _restore_postgresql(connection, dump)
         else:
             _restore_sqlite(connection, dump)
-        _clear_media(root)
-        for entry in manifest["media"]:
-            target = root / entry["path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(media / entry["path"], target)
+        _media_put_back(storage, media, manifest["media"])
     # What the cache holds (page fragments, blocks by version id) described the old database.
     cache.clear()
     ContentType.objects.clear_cache()
