@@ -129,3 +129,13 @@ def test_beat_asks_a_worker_for_a_heartbeat_more_often_than_health_allows(settin
     entry = settings.CELERY_BEAT_SCHEDULE["heartbeat"]
     assert entry["task"] in app.tasks
     assert entry["schedule"] * 2 <= settings.HEALTH_WORKER_MAX_AGE
+
+
+@pytest.mark.django_db
+def test_a_load_balancer_can_probe_over_plain_http(settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    heartbeat.delay()
+    client = Client()
+    assert client.get("/health/").status_code == 200
+    assert client.get("/healthz/").status_code == 200
+    assert client.get("/verify/").status_code == 301
