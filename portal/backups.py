@@ -215,7 +215,7 @@ def backup_create(*, path: Path, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any
         partial.unlink(missing_ok=True)  # left by a run that was killed
         partial.touch(mode=0o600)
         try:
-            gz = path.name.endswith(".gz")
+            gz = path.name.endswith((".gz", ".tgz"))
             with tarfile.open(partial, "w:gz") if gz else tarfile.open(partial, "w") as archive:
                 archive.add(dump, arcname=dump.name)
                 storage = _storage()

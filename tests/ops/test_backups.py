@@ -217,6 +217,15 @@ def test_a_folder_gets_an_archive_named_by_the_time_and_nothing_is_overwritten(
         call_command("backup", str(made), stdout=io.StringIO())
 
 
+def test_a_name_that_is_not_an_archive_is_a_folder_to_make(team: StudyTeam, tmp_path: Path) -> None:
+    call_command("backup", str(tmp_path / "nightly"), stdout=io.StringIO())
+    [made] = (tmp_path / "nightly").iterdir()
+    assert made.name.startswith("portal-backup-")
+    call_command("backup", str(tmp_path / "plain.tar"), stdout=io.StringIO())
+    with tarfile.open(tmp_path / "plain.tar", "r:") as archive:  # not compressed
+        assert "manifest.json" in archive.getnames()
+
+
 def test_a_file_deleted_while_the_backup_runs_is_left_out_not_an_error(
     team: StudyTeam, media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,13 +19,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "path",
             nargs="?",
-            help="The archive to write (.tar.gz, or .tar to leave it uncompressed); a folder "
-            "to name it by the time. Default: the current folder.",
+            help="The archive to write (.tar.gz, or .tar to leave it uncompressed), or a "
+            "folder to write one in, named by the time. Default: the current folder.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         target = Path(options["path"] or ".")
-        if target.is_dir() or options["path"] is None or options["path"].endswith("/"):
+        # Anything not named as an archive is the folder to put one in.
+        if target.is_dir() or not target.name.endswith((".tar", ".tar.gz", ".tgz")):
             stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
             target = target / f"portal-backup-{stamp}.tar.gz"
         if target.exists():
