@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -265,3 +269,37 @@ def test_files_kept_in_another_storage_than_the_disk_come_back_too(
 
     assert every_row() == rows
     assert {name: storage.open(name).read() for name in backups._stored_names(storage)} == files
+
+
+def test_a_new_machine_with_nothing_on_it_gets_the_whole_site_back(
+    team: StudyTeam, media: Path, tmp_path: Path
+) -> None:
+    """`manage.py restore` in a fresh process onto a SQLite file that does not exist yet."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite file is the point here; tests/integration has PostgreSQL's")
+    site_fill(team)
+    files = every_file(media)
+    archive = backup(tmp_path)
+    new = tmp_path / "new-machine"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_URL", "DJANGO_SETTINGS", "MEDIA_ROOT", "PYTEST_"))
+    }
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(archive)],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**env, "DEBUG": "true", "VAR_DIR": str(new)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    restored = sqlite3.connect(new / "portal.sqlite3")
+    try:
+        assert list(restored.iterdump()) == list(connection.connection.iterdump())
+    finally:
+        restored.close()
+    assert every_file(new / "media") == files
