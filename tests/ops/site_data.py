@@ -20,6 +20,7 @@ from engagement.involvement.services.contributions import (
 )
 from tests.conftest import StudyTeam
 from tests.documents.builders import open_round, ready_version
+from tests.engagement.contributions_data import receipt_pdf
 
 
 def site_fill(team: StudyTeam) -> None:
@@ -64,7 +65,7 @@ def site_fill(team: StudyTeam) -> None:
         contribution=contribution,
         expense_type="travel",
         amount="4.20",
-        receipt=SimpleUploadedFile("ticket.pdf", b"%PDF-1.4\n%a receipt\n%%EOF\n"),
+        receipt=SimpleUploadedFile("ticket.pdf", receipt_pdf()),
     )
     contribution_submit(contribution=contribution)
 
