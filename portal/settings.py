@@ -238,6 +238,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The reminder scan: review rounds opening, deadlines near and passed, and anything recorded
 # but not yet handed to a worker. Every periodic task of the portal is listed here.
 REMINDER_SCAN_MINUTES = env_int("REMINDER_SCAN_MINUTES", 15, minimum=1)
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "reminder-scan": {
         "task": "portal.home.tasks.reminders_scan",
@@ -269,7 +270,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.versions_fail_stuck",
         "schedule": 5 * 60,
     },
+    # Read by /health/: a worker that ran this recently is alive, and so is beat.
+    "heartbeat": {
+        "task": "portal.tasks.heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        # A heartbeat that waited in the queue longer than this says nothing: drop it.
+        "options": {"expires": HEARTBEAT_SECONDS},
+    },
 }
+# /health/ reports the worker failing when its last heartbeat is older than this (seconds).
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 300, minimum=30)
 
 # Involvement logs: up to this many entries are printed while the person waits; a longer
 # log is built by a worker. Built files are kept this many days (the verification record
@@ -351,6 +361,8 @@ CONTENT_SECURITY_POLICY = {
 
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer probes the web process directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz?/$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)

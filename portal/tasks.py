@@ -1,4 +1,5 @@
-"""Delivering email from a worker, with the one retry policy every mail task shares."""
+"""Delivering email from a worker, with the one retry policy every mail task shares; the
+worker's heartbeat."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from portal import health
 from portal.email import (
     RETRY_FIRST_DELAY,
     RETRY_LONGEST_DELAY,
@@ -43,3 +45,9 @@ def email_deliver(self: MailTask, payload: dict[str, Any]) -> None:
         email_send_now(message_from_dict(payload), last_try=self.is_last_try())
     except PermanentMailError as error:
         logger.error("Account email to %s could not be delivered: %s", payload.get("to"), error)
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> None:
+    """Run every HEARTBEAT_SECONDS by beat; /health/ reads when it last ran."""
+    health.heartbeat_record()

@@ -10,9 +10,12 @@ from portal.accounts.views import profile_edit, security, welcome
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "PPIE Portal administration"
 
+handler500 = "portal.views.server_error"
+
 urlpatterns = [
     path("", include("portal.home.urls")),
     path("healthz/", views.healthz, name="healthz"),
+    path("health/", views.health, name="health"),
     path("session/extend/", views.session_extend, name="session_extend"),
     path("profile/", profile_edit, name="profile"),
     path("welcome/", welcome, name="welcome"),

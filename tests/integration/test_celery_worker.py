@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.test import Client
 
 from engagement.models import Invitation
 from engagement.services import invitation_create, invitation_token
 from portal.celery import app as celery_app
+from portal.models import Heartbeat
 from portal.permissions import Role
+from portal.tasks import heartbeat
 from tests.integration.conftest import database_url_for_tests
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -289,3 +292,18 @@ def test_a_worker_process_builds_a_long_involvement_log(team, worker, settings):
     ).exists()
     page = client.get(reverse("log_detail", args=[log.pk])).content.decode()
     assert reverse("log_download", args=[log.pk]) in page
+
+
+def test_health_reports_the_worker_once_a_real_worker_has_beaten(worker, redis_url, settings):
+    _, log_path = worker
+    settings.CELERY_BROKER_URL = redis_url
+    assert Client().get("/health/").json()["checks"]["worker"] == "failing"
+
+    heartbeat.delay()
+
+    assert _wait_for(Heartbeat.objects.exists), "no heartbeat:\n" + log_path.read_text()
+    response = Client().get("/health/")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"] == dict.fromkeys(
+        ("database", "cache", "broker", "worker"), "ok"
+    )
