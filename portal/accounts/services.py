@@ -63,13 +63,16 @@ def profile_update(
     if unknown:
         raise TypeError(f"Not profile fields: {sorted(unknown)}")
     user = profile.user
+    # Compared with what is stored: a bound ModelForm has already set its values on the row.
+    stored = Profile.objects.filter(pk=profile.pk).values(*fields).first() or {}
+    stored_name = User.objects.filter(pk=user.pk).values_list("display_name", flat=True).first()
     changed: set[SensitiveWhat] = set()
-    if user.display_name != display_name.strip():
+    if stored_name != display_name.strip():
         changed.add(SensitiveWhat.PROFILE)
     user.display_name = display_name.strip()
     user.save(update_fields=["display_name"])
     for name, value in fields.items():
-        if getattr(profile, name) != value:
+        if name not in stored or stored[name] != value:
             changed.add(SENSITIVE_FIELDS.get(name, SensitiveWhat.PROFILE))
         setattr(profile, name, value)
     profile.save()
