@@ -227,6 +227,18 @@ def test_a_site_admin_may_erase_anyone(team: StudyTeam) -> None:
     assert User.objects.get(pk=team.outsider.pk).is_erased
 
 
+def test_the_admin_leads_a_site_admin_to_the_erasure_page(team: StudyTeam) -> None:
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    give_totp(admin)
+    client = client_for(admin)
+    change = reverse("admin:accounts_user_change", args=[team.partner.pk])
+    assert erase_url(team.partner) in client.get(change).content.decode()
+    client.post(erase_url(team.partner), {"confirm": "on"})
+    assert "Erased on" in client.get(change).content.decode()
+    erasures = client.get(reverse("admin:accounts_erasure_changelist"))
+    assert erasures.status_code == 200
+
+
 def test_nobody_erases_themselves_here(team: StudyTeam) -> None:
     assert client_for(team.coordinator).get(erase_url(team.coordinator)).status_code == 404
 
