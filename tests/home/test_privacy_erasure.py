@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from portal.accounts.models import Erasure, Profile, SensitiveAccess, User
 from portal.home.models import InvolvementLog
 from portal.home.printing import pdf_problem
 from portal.home.privacy.services import person_erase, receipts_purge
+from portal.home.tasks import receipts_purge_task
 from portal.notifications.models import Notification
 from portal.permissions import Role
 from portal.rules import RuleBroken
@@ -315,3 +317,29 @@ def _text(response: Any) -> str:
             str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row
         )
     return content.decode("utf-8-sig")
+
+
+def test_a_short_name_is_replaced_only_where_it_is_the_whole_name(team: StudyTeam) -> None:
+    User.objects.filter(pk=team.partner.pk).update(display_name="Sam")
+    note = Notification.objects.create(
+        recipient=team.coordinator,
+        kind="log_ready",
+        object_type="involvement_log",
+        object_id=1,
+        title="Sam's samples, from Sam",
+        link="/",
+        subject="",
+        text_body="",
+        html_body="",
+    )
+    former = erase(team)
+    note.refresh_from_db()
+    assert note.title == f"{former}'s samples, from {former}"
+
+
+def test_the_daily_task_purges_what_is_due(team: StudyTeam, lived: data.Lived) -> None:
+    erase(team)
+    assert receipts_purge_task() == 0
+    assert "portal.home.tasks.receipts_purge_task" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }

@@ -15,6 +15,7 @@ point at the same, renamed person.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -205,9 +206,13 @@ def _receipt_forget(lines: list[ExpenseLine]) -> int:
 
 
 def _replace_name(old: str, new: str) -> int:
-    """Others' notifications and the admin's log name the person: they now read the new name."""
+    """Others' notifications and the admin's log name the person: they now read the new name.
+
+    Only the whole name is replaced, so that a short name inside another word stays.
+    """
     if not old.strip():
         return 0
+    whole = re.compile(rf"(?<!\w){re.escape(old)}(?!\w)")
     changed = 0
     fields = ("title", "subject", "text_body", "html_body")
     mentions = Q()
@@ -215,11 +220,11 @@ def _replace_name(old: str, new: str) -> int:
         mentions |= Q(**{f"{name}__contains": old})
     for note in Notification.objects.filter(mentions).only("pk", *fields):
         for name in fields:
-            setattr(note, name, getattr(note, name).replace(old, new))
+            setattr(note, name, whole.sub(new, getattr(note, name)))
         note.save(update_fields=list(fields))
         changed += 1
     for entry in LogEntry.objects.filter(object_repr__contains=old):
-        entry.object_repr = entry.object_repr.replace(old, new)[:200]
+        entry.object_repr = whole.sub(new, entry.object_repr)[:200]
         entry.save(update_fields=["object_repr"])
     return changed
 
