@@ -28,6 +28,7 @@ from portal.home.printing import pdf_problem
 from portal.home.privacy.services import person_erase, receipts_purge
 from portal.home.tasks import receipts_purge_task
 from portal.notifications.models import Notification
+from portal.notifications.services import Message, notifications_record
 from portal.permissions import Role
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for, give_totp
@@ -343,3 +344,23 @@ def test_the_daily_task_purges_what_is_due(team: StudyTeam, lived: data.Lived) -
     assert "portal.home.tasks.receipts_purge_task" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+def test_nothing_new_is_recorded_for_a_former_partner(team: StudyTeam, lived: data.Lived) -> None:
+    erase(team)
+    partner = User.objects.get(pk=team.partner.pk)
+    offered = notifications_record(
+        [
+            Message(
+                recipient=partner,
+                kind="comment_answered",
+                object_type="comment",
+                object_id=lived.comment.pk,
+                title="Your comment was answered",
+                link="/",
+                template="comment_answered",
+            )
+        ]
+    )
+    assert offered == 0
+    assert not Notification.objects.filter(recipient=partner).exists()
