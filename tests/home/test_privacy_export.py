@@ -162,6 +162,7 @@ def test_the_pdf_reads_back_with_the_name_studies_and_contributions(
     assert data.COMMENT in text
     # Codes read as words.
     assert "Document review" in text
+    assert "Accept a reduced payment (40%)" in text
     assert "document_review" not in text
     # Tagged and titled like the involvement log, with a bookmark per section.
     assert reader.trailer["/Root"].get("/MarkInfo", {}).get("/Marked")

@@ -418,4 +418,8 @@ def _readable(section: str, value: Any) -> Any:
 
 def for_print(data: dict[str, Any]) -> dict[str, Any]:
     """The same data with codes ("document_review") as people read them ("Document review")."""
-    return {key: _readable(key, value) for key, value in data.items()}
+    printed = {key: _readable(key, value) for key, value in data.items()}
+    profile = data["profile"]
+    if profile and profile["payment_preference"] == PaymentPreference.REDUCE:
+        printed["profile"]["payment_preference"] += f" ({profile['payment_reduced_percent']}%)"
+    return printed
