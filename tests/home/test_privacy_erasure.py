@@ -181,21 +181,28 @@ def test_erasure_keeps_the_research_record_and_records_itself(
 
 
 def test_receipts_go_once_the_retention_period_is_over(
-    team: StudyTeam, lived: data.Lived, settings: Any
+    team: StudyTeam, lived: data.Lived, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.FINANCE_RETENTION_YEARS = 6
     old = data.paid_contribution(team, "A meeting long ago")
     Contribution.objects.filter(pk=old.pk).update(expenses_paid_on=dt.date(2019, 1, 7))
     old_line = old.expenses.get()
     old_file = old_line.receipt.path
-    erase(team)
+    log_file = lived.log.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        erase(team)
     assert not ExpenseLine.objects.get(pk=old_line.pk).receipt
+    # The files go once the erasure is committed.
     assert not Path(old_file).exists()
+    assert not Path(log_file).exists()
     recent = ExpenseLine.objects.get(pk=lived.receipt.pk)
     assert recent.receipt
     assert receipts_purge() == 0
-    assert receipts_purge(today=timezone.localdate() + dt.timedelta(days=6 * 366)) == 1
+    recent_file = recent.receipt.path
+    with django_capture_on_commit_callbacks(execute=True):
+        assert receipts_purge(today=timezone.localdate() + dt.timedelta(days=6 * 366)) == 1
     assert not ExpenseLine.objects.get(pk=recent.pk).receipt
+    assert not Path(recent_file).exists()
     # The amounts stay for finance.
     assert ExpenseLine.objects.get(pk=recent.pk).amount == lived.receipt.amount
 

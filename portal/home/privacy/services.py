@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -191,10 +192,22 @@ def erasure_plan(person: User, today: dt.date | None = None) -> ErasurePlan:
     )
 
 
+def _files_delete(fields: list[FieldFile]) -> None:
+    """Delete stored files once the rows no longer point at them: after the commit, so that
+    a rolled-back erasure leaves no row pointing at a file that is gone."""
+    stored = [(field.storage, field.name) for field in fields if field.name]
+
+    def delete() -> None:
+        for storage, name in stored:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
 def _receipt_forget(lines: list[ExpenseLine]) -> int:
     """Remove receipts' files and names, here and in the audit history's copies."""
-    for line in lines:
-        line.receipt.delete(save=False)
+    _files_delete([line.receipt for line in lines])
     ids = [line.pk for line in lines]
     ExpenseLine.objects.filter(pk__in=ids).update(
         receipt="", receipt_name="", receipt_content_type=""
@@ -321,8 +334,9 @@ def person_erase(*, person: User, by: User, today: dt.date | None = None) -> Era
     ).exclude(receipt_name="").update(receipt_name=_("Receipt"))
 
     # Involvement logs: the printed files go; the codes still verify, under the new name.
-    for log in InvolvementLog.objects.filter(holder=person).exclude(file=""):
-        log.file.delete(save=False)
+    _files_delete(
+        [log.file for log in InvolvementLog.objects.filter(holder=person).exclude(file="")]
+    )
     removed["logs"] = InvolvementLog.objects.filter(holder=person).update(
         holder_name=former, file="", file_removed_at=timezone.now()
     )
@@ -345,6 +359,7 @@ def person_erase(*, person: User, by: User, today: dt.date | None = None) -> Era
     return erasure
 
 
+@transaction.atomic
 def receipts_purge(today: dt.date | None = None) -> int:
     """Remove erased people's receipts once the finance retention period is over."""
     today = today or timezone.localdate()
