@@ -178,3 +178,14 @@ def test_the_profile_page_offers_both_downloads(team: StudyTeam) -> None:
     page = client_for(team.partner).get(reverse("profile")).content.decode()
     assert reverse("personal_data_pdf") in page
     assert reverse("personal_data_json") in page
+
+
+def test_the_json_takes_a_fixed_number_of_queries(
+    team: StudyTeam, lived: data.Lived, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(5):
+        data.paid_contribution(team, f"Another meeting {n}")
+    client = client_for(team.partner)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("personal_data_json"))
+    assert len(json.loads(response.content)["contributions"]) == 7
