@@ -355,6 +355,7 @@ def person_erase(*, person: User, by: User, today: dt.date | None = None) -> Era
             what=SensitiveWhat.PERSONAL_DATA,
             verb=SensitiveVerb.ERASED,
             study_id=study_id,
+            detail=_("Now shown as %(name)s") % {"name": former},
         )
     return erasure
 
