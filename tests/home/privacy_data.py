@@ -26,6 +26,7 @@ from portal.home.models import InvolvementLog, LogState
 from portal.notifications.models import Kind, Notification
 from tests.conftest import StudyTeam
 from tests.documents.builders import ready_version, thread
+from tests.engagement.contributions_data import receipt_pdf
 
 NAME = "Philippa Quenby-Marsh"
 EMAIL = "philippa.quenby@example.org"
@@ -65,7 +66,7 @@ def contribution(team: StudyTeam, what: str, *, receipt_name: str = "") -> Contr
         entered_by=team.partner,
     )
     if receipt_name:
-        upload = SimpleUploadedFile(receipt_name, b"%PDF-1.4\n%receipt\n%%EOF\n")
+        upload = SimpleUploadedFile(receipt_name, receipt_pdf())
         expense_add(contribution=made, expense_type="travel", amount="4.20", receipt=upload)
     return made
 

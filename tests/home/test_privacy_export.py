@@ -189,3 +189,15 @@ def test_the_json_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(30):
         response = client.get(reverse("personal_data_json"))
     assert len(json.loads(response.content)["contributions"]) == 7
+
+
+@pytest.mark.parametrize("name", ["personal_data_json", "personal_data_pdf"])
+def test_the_downloads_count_towards_the_download_limit(
+    team: StudyTeam, settings: Any, name: str
+) -> None:
+    settings.EXPORT_RATE = "1/m"
+    client = client_for(team.partner)
+    client.get(reverse("personal_data_json"))
+    refused = client.get(reverse(name))
+    assert refused.status_code == 429
+    assert "Too many downloads for now" in refused.content.decode()

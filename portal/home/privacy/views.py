@@ -24,6 +24,7 @@ from portal.home.privacy.selectors import study_access_record
 from portal.home.privacy.services import erasure_plan, person_erase
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
+from portal.ratelimits import EXPORTS, limit_reached
 from portal.rules import RuleBroken
 
 ACCESS_PER_PAGE = 50
@@ -38,6 +39,9 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
 @login_required
 @require_safe
 def personal_data_json(request: AuthenticatedHttpRequest) -> HttpResponse:
+    refused = limit_reached(request, EXPORTS)
+    if refused is not None:
+        return refused
     data = personal_data(request.user)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -47,6 +51,9 @@ def personal_data_json(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def personal_data_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
+    refused = limit_reached(request, EXPORTS)
+    if refused is not None:
+        return refused
     try:
         pdf = pdf_render(
             "pdf/personal_data.html",
