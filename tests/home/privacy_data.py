@@ -9,7 +9,15 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from documents.models import Assignment, Comment, CommentDraft, CommentEdit, Outcome, Response
+from documents.models import (
+    Assignment,
+    Comment,
+    CommentDraft,
+    CommentEdit,
+    Outcome,
+    Response,
+    WordImport,
+)
 from documents.services.rounds import round_open
 from engagement.involvement.services.contributions import (
     contribution_approve,
@@ -135,6 +143,12 @@ def lived(team: StudyTeam) -> Lived:
         published_at=now,
     )
     CommentDraft.objects.create(author=partner, version=version, key="whole", body=DRAFT)
+    WordImport.objects.create(
+        version=version,
+        person=partner,
+        filename="my copy.docx",
+        proposals=[{"key": "c1", "kind": "comment", "author": NAME, "text": "From my Word copy"}],
+    )
     log = InvolvementLog(
         code=code_new(),
         holder=partner,

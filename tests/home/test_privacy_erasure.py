@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from documents.models import Comment, CommentDraft
+from documents.models import Comment, CommentDraft, WordImport
 from engagement.involvement.services.contributions import (
     contribution_approve,
     contribution_submit,
@@ -129,6 +129,7 @@ def test_erasure_removes_the_personal_data(team: StudyTeam, lived: data.Lived) -
     assert (profile.pronouns, profile.payment_preference) == ("", "accept")
     assert not Notification.objects.filter(recipient=partner).exists()
     assert not CommentDraft.objects.filter(author=partner).exists()
+    assert not WordImport.objects.filter(person=partner).exists()
     assert not Contribution.objects.filter(pk=lived.unsent.pk).exists()
     assert not Contribution.history.filter(id=lived.unsent.pk).exists()
     # Receipts keep no name, in the table or its audit copies; a recent file is kept.

@@ -27,6 +27,7 @@ SECTIONS = {
     "contributions",
     "comments",
     "comment_drafts",
+    "word_imports",
     "answers_written",
     "review_assignments",
     "involvement_logs",
@@ -99,6 +100,7 @@ def test_the_json_holds_every_kind_of_record_about_the_person(
     assert comment["earlier_wordings"][0]["text"] == "An earlier wording"
     assert comment["answer"]["what_we_did"] == "We named who sees the records"
     assert got["comment_drafts"][0]["text"] == data.DRAFT
+    assert got["word_imports"][0]["found"] == [{"author": data.NAME, "text": "From my Word copy"}]
     assert got["review_assignments"][0]["state"] == "not_started"
     assert got["involvement_logs"][0]["code"] == lived.log.code
     assert {n["kind"] for n in got["notifications"]} >= {"round_opened"}

@@ -27,6 +27,8 @@ from documents.models import (
     Response,
     ThreadState,
     Visibility,
+    WordImport,
+    WordImportState,
 )
 from engagement.models import (
     ActivityType,
@@ -246,6 +248,24 @@ def _drafts(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _word_imports(user: User) -> list[dict[str, Any]]:
+    imports = WordImport.objects.filter(person=user).select_related("version__document")
+    return [
+        {
+            "document": w.version.document.title,
+            "version": w.version.number,
+            "file": w.filename,
+            "state": w.state,
+            "found": [
+                {"author": p.get("author", ""), "text": p.get("text", "")} for p in w.proposals
+            ],
+            "sent": _when(w.created_at),
+            "finished": _when(w.finished_at),
+        }
+        for w in imports.order_by("created_at", "id")
+    ]
+
+
 def _answers(user: User) -> list[dict[str, Any]]:
     answers = Response.objects.filter(author=user).select_related("comment__version__document")
     return [
@@ -345,6 +365,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "contributions": _contributions(user),
         "comments": _comments(user),
         "comment_drafts": _drafts(user),
+        "word_imports": _word_imports(user),
         "answers_written": _answers(user),
         "review_assignments": _assignments(user),
         "involvement_logs": _logs(user),
@@ -379,6 +400,7 @@ _LABELS: dict[str, dict[str, type[models.TextChoices]]] = {
     "answer": {"outcome": Outcome},
     "answers_written": {"outcome": Outcome},
     "review_assignments": {"state": AssignmentState},
+    "word_imports": {"state": WordImportState},
     "involvement_logs": {"state": LogState},
     "notifications": {"kind": Kind},
     "access_to_your_records": {"what": SensitiveWhat, "action": SensitiveVerb},
