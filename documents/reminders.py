@@ -162,6 +162,7 @@ def _assignments(**filters: object) -> QuerySet[Assignment]:
             "partner__email",
             "partner__display_name",
             "partner__is_active",
+            "partner__former_number",
             "partner__profile__email_frequency",
             "round__id",
             "round__deadline",

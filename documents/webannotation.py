@@ -25,7 +25,8 @@ from documents.anchoring import CONTEXT_CHARS, POSITION_SELECTOR, QUOTE_SELECTOR
 from documents.models import Comment, Response, Version
 from documents.pagetext import BlockText, PageText, count_matches, page_text
 from documents.selectors import ThreadView
-from portal.accounts.models import Acknowledgement, User
+from portal.accounts import naming
+from portal.accounts.models import User
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"; charset=utf-8'
@@ -69,11 +70,9 @@ def creator_iri(study_id: int, user_id: int) -> str:
 
 
 def person_name(person: User) -> str:
-    """As the person asked to be acknowledged: by name, or as a public partner."""
-    profile = getattr(person, "profile", None)
-    if profile is not None and profile.acknowledgement == Acknowledgement.ANONYMOUS:
-        return _("A public partner")
-    return person.display_name
+    """As the person asked to be acknowledged: by name, or as a public partner; once erased,
+    as a former partner."""
+    return naming.person_name(person, public=True)
 
 
 def timestamp(value: dt.datetime) -> str:

@@ -25,6 +25,11 @@ urlpatterns = [
     path("studies/<id:study_id>/members/", members.member_list, name="member_list"),
     path("studies/<id:study_id>/members/invite/", members.member_invite, name="member_invite"),
     path(
+        "studies/<id:study_id>/members/partners/<id:user_id>/profile/",
+        members.partner_profile,
+        name="partner_profile",
+    ),
+    path(
         "studies/<id:study_id>/members/<id:membership_id>/role/",
         members.membership_role,
         name="membership_role",

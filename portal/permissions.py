@@ -47,6 +47,8 @@ class Action(enum.Enum):
     MANAGE_PAYMENTS = "manage_payments"
     PRODUCE_PARTNER_LOGS = "produce_partner_logs"
     WRITE_REPORT = "write_report"
+    VIEW_PARTNER_PROFILE = "view_partner_profile"
+    VIEW_ACCESS_RECORD = "view_access_record"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -68,6 +70,10 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     # A partner's log made for them (one who is offline, say), and the study's report.
     Action.PRODUCE_PARTNER_LOGS: frozenset({Role.COORDINATOR}),
     Action.WRITE_REPORT: frozenset({Role.COORDINATOR}),
+    # Access needs, contact and payment preferences: who works with the partner, and who
+    # looked at them.
+    Action.VIEW_PARTNER_PROFILE: frozenset({Role.COORDINATOR}),
+    Action.VIEW_ACCESS_RECORD: frozenset({Role.COORDINATOR}),
 }
 
 

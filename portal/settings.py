@@ -266,6 +266,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.home.tasks.logs_expire_task",
         "schedule": 60 * 60,
     },
+    "purge-kept-receipts": {
+        "task": "portal.home.tasks.receipts_purge_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "fail-stuck-conversions": {
         "task": "documents.tasks.versions_fail_stuck",
         "schedule": 5 * 60,
@@ -288,6 +292,9 @@ LOG_BUILD_NOW_MAX_ENTRIES = env_int("LOG_BUILD_NOW_MAX_ENTRIES", 150, minimum=0)
 LOG_KEEP_DAYS = env_int("LOG_KEEP_DAYS", 30, minimum=1)
 LOG_BUILD_TIME_LIMIT = env_int("LOG_BUILD_TIME_LIMIT", 300, minimum=10)
 LOG_BUILD_STUCK_MINUTES = env_int("LOG_BUILD_STUCK_MINUTES", 30, minimum=1)
+# UK finance records are kept six years: an erased person's receipts stay this long after
+# they were repaid, then the daily purge removes the files.
+FINANCE_RETENTION_YEARS = env_int("FINANCE_RETENTION_YEARS", 6, minimum=0)
 # The public verification page: tries per address per minute.
 LOG_VERIFY_RATE = env_rate("LOG_VERIFY_RATE", "20/m")
 # Costly actions, per person: files uploaded (documents, versions, receipts) and downloads

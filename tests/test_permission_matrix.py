@@ -58,6 +58,7 @@ from tests.matrix_rows import history as matrix_history
 from tests.matrix_rows import logs as matrix_logs
 from tests.matrix_rows import notifications as matrix_notifications
 from tests.matrix_rows import payments as matrix_payments
+from tests.matrix_rows import privacy as matrix_privacy
 from tests.matrix_rows import reports as matrix_reports
 
 # --- how the URLconf is walked ------------------------------------------------
@@ -433,6 +434,7 @@ for _area in (
     matrix_notifications,
     matrix_logs,
     matrix_reports,
+    matrix_privacy,
 ):
     MATRIX.update(_area.ROWS)
     OWNER_ONLY.update(_area.OWNER_ONLY)

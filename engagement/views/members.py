@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from engagement.access import StudyAccess, not_done, post_only, study_view
+from engagement.access import StudyAccess, not_done, partner_in, post_only, study_view
 from engagement.forms import InvitationForm, MembershipRoleForm
+from engagement.involvement.sensitive import profile_viewed
 from engagement.models import Invitation, Membership
 from engagement.selectors import study_members, study_past_members, study_pending_invitations
 from engagement.services import (
@@ -20,6 +21,7 @@ from engagement.services import (
     membership_change_role,
     membership_end,
 )
+from portal.accounts.models import Profile
 from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.notifications.selectors import failed_for_study
 from portal.permissions import Action
@@ -179,3 +181,19 @@ def invitation_revoke_view(
             request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email}
         )
     return redirect("member_list", study_id=access.study.pk)
+
+
+@study_view(Action.VIEW_PARTNER_PROFILE)
+@require_safe
+def partner_profile(
+    request: AuthenticatedHttpRequest, access: StudyAccess, user_id: int
+) -> HttpResponse:
+    """What a partner told the team about working with them; each visit is recorded."""
+    partner = partner_in(access, user_id)
+    profile = Profile.objects.filter(user=partner).first()
+    profile_viewed(by=request.user, partner=partner, study_id=access.study.pk)
+    return render(
+        request,
+        "engagement/partner_profile.html",
+        {"study": access.study, "partner": partner, "profile": profile},
+    )

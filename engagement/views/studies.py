@@ -44,6 +44,7 @@ def study_detail(request: HttpRequest, access: StudyAccess) -> HttpResponse:
             "can_manage": access.may(Action.MANAGE_STUDY),
             "can_view_members": access.may(Action.VIEW_MEMBERS),
             "can_write_report": access.may(Action.WRITE_REPORT),
+            "can_view_access_record": access.may(Action.VIEW_ACCESS_RECORD),
         },
     )
 

@@ -5,10 +5,13 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.naming import Acknowledgement as Acknowledgement
+from portal.accounts.naming import name_seen
 from portal.notifications.models import Frequency
 
 
@@ -47,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("site admin"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set once the person's personal data is erased; they are "Former partner N" from then on.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    former_number = models.PositiveIntegerField(null=True, blank=True, unique=True, editable=False)
 
     objects = UserManager()
 
@@ -59,16 +65,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("people")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=True, former_number__isnull=True)
+                | Q(erased_at__isnull=False, former_number__isnull=False),
+                name="user_erased_has_number",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.email
+        return self.name_seen or self.email
+
+    @property
+    def name_seen(self) -> str:
+        """The name every page shows: see ``portal.accounts.naming``."""
+        return name_seen(display_name=self.display_name, former_number=self.former_number)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.former_number is not None
 
     def get_full_name(self) -> str:
-        return self.display_name
+        return self.name_seen
 
     def get_short_name(self) -> str:
-        return self.display_name
+        return self.name_seen
 
 
 class ContactMethod(models.TextChoices):
@@ -76,11 +96,6 @@ class ContactMethod(models.TextChoices):
     PHONE = "phone", _("Phone call")
     TEXT = "text", _("Text message")
     POST = "post", _("Post")
-
-
-class Acknowledgement(models.TextChoices):
-    NAMED = "named", _("Name me in reports and publications")
-    ANONYMOUS = "anonymous", _("Do not name me; describe me as a public partner")
 
 
 class PaymentPreference(models.TextChoices):
@@ -158,3 +173,79 @@ class Profile(models.Model):
     @property
     def salutation(self) -> str:
         return self.preferred_name or self.user.display_name
+
+
+class Erasure(models.Model):
+    """The record that a person's personal data was erased: by whom, when, and what went.
+
+    Its id is the N of "Former partner N", so the number never repeats.
+    """
+
+    person = models.OneToOneField(User, on_delete=models.PROTECT, related_name="erasure")
+    erased_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # As it was when they erased: the eraser may be erased later too.
+    erased_by_name = models.CharField(max_length=200)
+    erased_at = models.DateTimeField(default=timezone.now)
+    study_ids = models.JSONField(default=list)
+    # What was removed, counted: {"notifications": 12, "drafts": 1, ...}.
+    removed = models.JSONField(default=dict)
+    # Receipts kept for finance law until this day, then removed by the daily task.
+    receipts_kept_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Erasure {self.pk}"
+
+
+class SensitiveWhat(models.TextChoices):
+    PROFILE = "profile", _("Profile")
+    ACCESS_NEEDS = "access_needs", _("Access needs")
+    CONTACT = "contact", _("Contact details")
+    PAYMENT = "payment", _("Payment details")
+    RECEIPT = "receipt", _("Receipt")
+    PERSONAL_DATA = "personal_data", _("All their personal data")
+
+
+class SensitiveVerb(models.TextChoices):
+    VIEWED = "viewed", _("Viewed")
+    CHANGED = "changed", _("Changed")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    ERASED = "erased", _("Erased")
+
+
+class SensitiveAccess(models.Model):
+    """Who looked at or changed someone's sensitive records, and in which study.
+
+    The study is an id, as in notifications: the base cannot refer to the apps' tables.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    subject = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    study_id = models.PositiveBigIntegerField(null=True, blank=True)
+    what = models.CharField(max_length=20, choices=SensitiveWhat.choices)
+    verb = models.CharField(max_length=12, choices=SensitiveVerb.choices)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "sensitive access"
+        indexes = [
+            models.Index(fields=["study_id", "-at"], name="sensitive_by_study"),
+            models.Index(fields=["subject", "-at"], name="sensitive_by_subject"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(what__in=SensitiveWhat.values), name="sensitive_what_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(verb__in=SensitiveVerb.values), name="sensitive_verb_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verb_display()} {self.get_what_display()} at {self.at}"

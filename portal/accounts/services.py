@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from portal.accounts.models import Profile, User
+from portal.accounts.models import Profile, SensitiveAccess, SensitiveVerb, SensitiveWhat, User
 
 
 @transaction.atomic
@@ -41,19 +41,59 @@ PROFILE_FIELDS = (
 )
 
 
+# Which sensitive record a profile field belongs to, for the record of who changed what.
+SENSITIVE_FIELDS = {
+    "accessibility_needs": SensitiveWhat.ACCESS_NEEDS,
+    "phone": SensitiveWhat.CONTACT,
+    "contact_method": SensitiveWhat.CONTACT,
+    "payment_preference": SensitiveWhat.PAYMENT,
+    "payment_reduced_percent": SensitiveWhat.PAYMENT,
+}
+
+
 @transaction.atomic
-def profile_update(*, profile: Profile, display_name: str, **fields: object) -> Profile:
-    """Change a person's name and profile; only the profile's own fields are taken."""
+def profile_update(
+    *, profile: Profile, display_name: str, by: User | None = None, **fields: object
+) -> Profile:
+    """Change a person's name and profile; only the profile's own fields are taken.
+
+    Each kind of sensitive record that changed is written to the access record.
+    """
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Not profile fields: {sorted(unknown)}")
     user = profile.user
+    # Compared with what is stored: a bound ModelForm has already set its values on the row.
+    stored = Profile.objects.filter(pk=profile.pk).values(*fields).first() or {}
+    stored_name = User.objects.filter(pk=user.pk).values_list("display_name", flat=True).first()
+    changed: set[SensitiveWhat] = set()
+    if stored_name != display_name.strip():
+        changed.add(SensitiveWhat.PROFILE)
     user.display_name = display_name.strip()
     user.save(update_fields=["display_name"])
     for name, value in fields.items():
+        if name not in stored or stored[name] != value:
+            changed.add(SENSITIVE_FIELDS.get(name, SensitiveWhat.PROFILE))
         setattr(profile, name, value)
     profile.save()
+    for what in sorted(changed):
+        sensitive_access_record(by=by or user, subject=user, what=what, verb=SensitiveVerb.CHANGED)
     return profile
+
+
+def sensitive_access_record(
+    *,
+    by: User | None,
+    subject: User | None,
+    what: SensitiveWhat,
+    verb: SensitiveVerb,
+    study_id: int | None = None,
+    detail: str = "",
+) -> SensitiveAccess:
+    """Write down that someone viewed or changed a person's sensitive record."""
+    return SensitiveAccess.objects.create(
+        by=by, subject=subject, study_id=study_id, what=what, verb=verb, detail=detail[:200]
+    )
 
 
 def user_by_email(email: str) -> User | None:

@@ -19,7 +19,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        profile_update(profile=profile, **form.cleaned_data)
+        profile_update(profile=profile, by=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
@@ -39,7 +39,12 @@ def welcome(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     form = WelcomeForm(request.POST if request.method == "POST" else None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        profile_update(profile=profile, display_name=request.user.display_name, **form.cleaned_data)
+        profile_update(
+            profile=profile,
+            display_name=request.user.display_name,
+            by=request.user,
+            **form.cleaned_data,
+        )
         messages.success(
             request,
             _(

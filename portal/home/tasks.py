@@ -10,6 +10,7 @@ from documents.reminders import rounds_scan
 from portal.home.digests import team_digests_record
 from portal.home.logs.services import log_build, log_ready_notify, logs_expire
 from portal.home.models import InvolvementLog, LogState
+from portal.home.privacy.services import receipts_purge
 from portal.notifications.tasks import notifications_dispatch
 
 
@@ -45,3 +46,9 @@ def log_build_task(log_id: int) -> str:
 @shared_task
 def logs_expire_task() -> int:
     return logs_expire()
+
+
+@shared_task
+def receipts_purge_task() -> int:
+    """Erased people's receipts whose finance retention period is over."""
+    return receipts_purge()

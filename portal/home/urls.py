@@ -9,4 +9,5 @@ urlpatterns = [
     path("help/coordinators/", help_pages.help_coordinator, name="help_coordinator"),
     path("", include("portal.home.logs.urls")),
     path("", include("portal.home.reports.urls")),
+    path("", include("portal.home.privacy.urls")),
 ]

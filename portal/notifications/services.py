@@ -155,6 +155,8 @@ def notifications_record(messages: Iterable[Message]) -> int:
     rendered: dict[tuple[str, int, str, bool], _Rendered] = {}
     rows = []
     for message in messages:
+        if message.recipient.former_number is not None:
+            continue  # their personal data was erased: nothing more is kept for them
         key = (message.template, id(message.context), message.title, message.essential)
         if key not in rendered:
             rendered[key] = _Rendered(message)

@@ -48,6 +48,7 @@ from engagement.involvement.selectors import (
     own_involvement_scope,
     policy_for,
 )
+from engagement.involvement.sensitive import receipt_downloaded
 from engagement.involvement.services.contributions import (
     contribution_record_impact,
     contribution_save,
@@ -415,7 +416,7 @@ def expense_remove_view(
 @study_view(Action.RECORD_CONTRIBUTION)
 @require_GET
 def expense_receipt(
-    request: HttpRequest, access: StudyAccess, contribution_id: int, expense_id: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int, expense_id: int
 ) -> FileResponse:
     contribution = contribution_in(access, contribution_id)
     if not sees_money(access, contribution):
@@ -423,6 +424,7 @@ def expense_receipt(
     line = expense_in(access, contribution, expense_id)
     if not line.receipt:
         raise Http404("No receipt.")
+    receipt_downloaded(by=request.user, line=line)
     # Only the types a receipt was found to be are served as such; the name follows the type.
     known = line.receipt_content_type in RECEIPT_EXTENSIONS
     return FileResponse(

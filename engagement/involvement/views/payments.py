@@ -35,6 +35,7 @@ from engagement.involvement.selectors import (
     rate_is_used,
     reimbursements_due,
 )
+from engagement.involvement.sensitive import finance_exported, payment_recorded
 from engagement.involvement.services.contributions import (
     contribution_mark_paid,
     contributions_mark_paid_many,
@@ -46,7 +47,7 @@ from engagement.involvement.views.approvals import chosen_ids, not_read
 from engagement.involvement.wording import describe, preference_label
 from engagement.models import Contribution, ContributionState
 from portal.formatting import duration
-from portal.http import KeptForm
+from portal.http import AuthenticatedHttpRequest, KeptForm
 from portal.permissions import Action
 from portal.ratelimits import EXPORTS, limit_reached
 from portal.rules import RuleBroken
@@ -107,7 +108,9 @@ def payment_list(request: HttpRequest, access: StudyAccess) -> HttpResponse:
     return _list_page(request, access)
 
 
-def _mark_selected(request: HttpRequest, access: StudyAccess, *, expenses: bool) -> HttpResponse:
+def _mark_selected(
+    request: AuthenticatedHttpRequest, access: StudyAccess, *, expenses: bool
+) -> HttpResponse:
     ids = chosen_ids(request)
     if ids is None:
         not_read(request)
@@ -131,6 +134,8 @@ def _mark_selected(request: HttpRequest, access: StudyAccess, *, expenses: bool)
         paid_on=form.cleaned_data["paid_on"],
         reference=form.cleaned_data["reference"],
     )
+    for contribution in done:
+        payment_recorded(by=request.user, contribution=contribution, expenses=expenses)
     listed = "; ".join(describe(c) for c in done)
     if done and expenses:
         messages.success(
@@ -166,18 +171,20 @@ def _payments_page(request: HttpRequest, access: StudyAccess, kept: KeptForm | N
 
 @study_view(Action.MANAGE_PAYMENTS)
 @post_only(_payments_page)
-def payments_mark_paid(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def payments_mark_paid(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     return _mark_selected(request, access, expenses=False)
 
 
 @study_view(Action.MANAGE_PAYMENTS)
 @post_only(_payments_page)
-def expenses_mark_reimbursed(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def expenses_mark_reimbursed(
+    request: AuthenticatedHttpRequest, access: StudyAccess
+) -> HttpResponse:
     return _mark_selected(request, access, expenses=True)
 
 
 def _mark(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     access: StudyAccess,
     contribution_id: int,
     *,
@@ -210,6 +217,7 @@ def _mark(
         except RuleBroken as refusal:
             form.add_error(None, str(refusal))
         else:
+            payment_recorded(by=request.user, contribution=contribution, expenses=expenses)
             done = (
                 _("Expenses marked as reimbursed: %(what)s.")
                 if expenses
@@ -238,7 +246,7 @@ def _mark(
 @study_view(Action.MANAGE_PAYMENTS)
 @require_http_methods(["GET", "POST"])
 def contribution_paid(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     return _mark(request, access, contribution_id, expenses=False)
 
@@ -246,7 +254,7 @@ def contribution_paid(
 @study_view(Action.MANAGE_PAYMENTS)
 @require_http_methods(["GET", "POST"])
 def contribution_expenses_paid(
-    request: HttpRequest, access: StudyAccess, contribution_id: int
+    request: AuthenticatedHttpRequest, access: StudyAccess, contribution_id: int
 ) -> HttpResponse:
     return _mark(request, access, contribution_id, expenses=True)
 
@@ -330,7 +338,7 @@ def payment_rate_remove(request: HttpRequest, access: StudyAccess, rate_id: int)
 
 @study_view(Action.MANAGE_PAYMENTS)
 @require_safe
-def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
+def payment_export(request: AuthenticatedHttpRequest, access: StudyAccess) -> HttpResponse:
     today = timezone.localdate()
     form = ExportForm(
         request.GET or None,
@@ -345,6 +353,7 @@ def payment_export(request: HttpRequest, access: StudyAccess) -> HttpResponse:
         if refused is not None:
             return refused
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        finance_exported(by=request.user, study_id=access.study.pk, start=start, end=end)
         export = finance_export(
             study=access.study,
             start=start,

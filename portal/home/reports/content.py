@@ -32,7 +32,7 @@ from engagement.models import (
     Stage,
     Study,
 )
-from portal.accounts.models import Acknowledgement
+from portal.accounts.naming import asked_not_to_be_named, name_seen, public_partner
 from portal.formatting import duration
 from portal.home.models import StudyReport
 from portal.permissions import Role
@@ -240,7 +240,10 @@ def _partners(contributions: QuerySet[Contribution]) -> list[Partner]:
     """Who took part, with their time: named partners by name, the others numbered."""
     rows = (
         contributions.values(
-            "partner_id", "partner__display_name", "partner__profile__acknowledgement"
+            "partner_id",
+            "partner__display_name",
+            "partner__former_number",
+            "partner__profile__acknowledgement",
         )
         .annotate(n=Count("id"), minutes=Sum("minutes"))
         .order_by("-minutes", "partner_id")
@@ -249,17 +252,17 @@ def _partners(contributions: QuerySet[Contribution]) -> list[Partner]:
     anonymous: list[Partner] = []
     for row in rows:
         minutes = row["minutes"] or 0
-        if row["partner__profile__acknowledgement"] == Acknowledgement.ANONYMOUS:
+        display_name = row["partner__display_name"]
+        former = row["partner__former_number"]
+        acknowledgement = row["partner__profile__acknowledgement"]
+        if asked_not_to_be_named(former_number=former, acknowledgement=acknowledgement):
             # The number says nothing about who they are: it follows their time given.
-            number = len(anonymous) + 1
-            name = _("Public partner %(n)s") % {"n": number}
+            name = public_partner(len(anonymous) + 1)
             anonymous.append(Partner(name=name, named=False, count=row["n"], minutes=minutes))
         else:
-            named.append(
-                Partner(
-                    name=row["partner__display_name"], named=True, count=row["n"], minutes=minutes
-                )
-            )
+            # A former partner is listed by the number their erasure gave them.
+            name = name_seen(display_name=display_name, former_number=former)
+            named.append(Partner(name=name, named=True, count=row["n"], minutes=minutes))
     named.sort(key=lambda partner: partner.name.lower())
     return named + anonymous
 
