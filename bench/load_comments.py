@@ -63,6 +63,12 @@ BLOCKS = 400
 WORKERS = 4
 PASSWORD = "load-bench-password-2026"  # noqa: S105 - a throwaway database's accounts
 REQUEST_TIMEOUT = 30.0
+# A brisk partner: a few seconds on the page before acting, and four words typed in two to
+# four seconds (60 to 120 words a minute, faster than most), each pause saving a draft as the
+# page does. BENCH_PACE scales both (0.5 is twice as fast).
+PACE = float(os.environ.get("BENCH_PACE", "1"))
+READING = (2.0 * PACE, 5.0 * PACE)
+TYPING = (2.0 * PACE, 4.0 * PACE)
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _THREAD = re.compile(r'id="thread-(\d+)"')
 
@@ -329,12 +335,12 @@ async def partner(
                 continue
             token = csrf_of(page.text)
             threads = _THREAD.findall(page.text)
-            await asyncio.sleep(rng.uniform(0.5, 2.0))  # reading
+            await asyncio.sleep(rng.uniform(*READING))
             if threads and rng.random() < 0.35:
                 await reply(client, built, tally, rng, token, int(rng.choice(threads)))
             else:
                 await comment(client, built, tally, rng, token)
-            await asyncio.sleep(rng.uniform(0.5, 2.0))
+            await asyncio.sleep(rng.uniform(*READING))
 
 
 async def typing(
@@ -356,7 +362,7 @@ async def typing(
             data={**fields, "body": " ".join(parts[:end])},
             headers={"X-Requested-With": "XMLHttpRequest"},
         )
-        await asyncio.sleep(rng.uniform(0.3, 1.0))
+        await asyncio.sleep(rng.uniform(*TYPING))
 
 
 async def comment(
