@@ -12,7 +12,6 @@ import pytest
 from django.urls import reverse
 
 from portal.accounts.models import SensitiveAccess
-from portal.home.printing import pdf_problem
 from tests.conftest import StudyTeam, client_for
 from tests.home import privacy_data as data
 from tests.home.pdfs import outline_titles, pdf_text, save_artefact
@@ -148,7 +147,6 @@ def test_every_key_is_documented(team: StudyTeam, lived: data.Lived) -> None:
     assert not missing, f"keys not in docs/personal-data.md: {missing}"
 
 
-@pytest.mark.skipif(pdf_problem() is not None, reason="WeasyPrint cannot run here")
 def test_the_pdf_reads_back_with_the_name_studies_and_contributions(
     team: StudyTeam, lived: data.Lived, tmp_path: Path
 ) -> None:
