@@ -17,6 +17,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -88,22 +89,51 @@ def markdown_document(rng: random.Random, blocks: int) -> str:
     return "# Participant information sheet\n\n" + "\n\n".join(parts) + "\n"
 
 
+def information_sheet(study: Any, by: Any, rng: random.Random) -> tuple[Any, list[Any]]:
+    """A READY first version of a ~400-block information sheet, through the real converter."""
+    from documents.conversion import convert
+    from documents.models import Document, DocumentKind, Version, VersionStatus
+    from documents.rendition import page_parts
+
+    data = markdown_document(rng, BLOCKS - 1).encode()
+    conversion = convert(data, "information-sheet.md", max_bytes=10 * 1024 * 1024)
+    html, sections = page_parts(conversion.html, conversion.blocks)
+    document = Document.objects.create(
+        study=study,
+        title="Participant information sheet",
+        kind=DocumentKind.INFORMATION_SHEET,
+        stage=study.stages.order_by("position").first(),
+        created_by=by,
+    )
+    version = Version.objects.create(
+        document=document,
+        number=1,
+        original_name="information-sheet.md",
+        original_size=len(data),
+        file_kind=conversion.kind,
+        change_summary="First draft for partners to review.",
+        uploaded_by=by,
+        status=VersionStatus.READY,
+        html=html,
+        sections=sections,
+        blocks=[block.to_dict() for block in conversion.blocks],
+        readability=conversion.readability.to_dict(),
+        warnings=list(conversion.warnings),
+        converted_at=timezone.now(),
+    )
+    return version, conversion.blocks
+
+
 def build(rng: random.Random) -> dict[str, object]:
     from documents.anchoring import Anchor, to_selectors
-    from documents.conversion import convert
     from documents.models import (
         Comment,
         CommentDraft,
-        Document,
-        DocumentKind,
         Outcome,
         Response,
         ThreadState,
-        Version,
-        VersionStatus,
         Visibility,
     )
-    from documents.rendition import page_html
     from documents.services.rounds import round_open
     from engagement.services import study_create
     from portal.permissions import Role
@@ -121,31 +151,7 @@ def build(rng: random.Random) -> dict[str, object]:
     researcher = MembershipFactory(study=study, role=Role.RESEARCHER).user
     partners = [MembershipFactory(study=study, role=Role.PARTNER).user for _ in range(PARTNERS)]
 
-    data = markdown_document(rng, BLOCKS - 1).encode()
-    conversion = convert(data, "information-sheet.md", max_bytes=10 * 1024 * 1024)
-    blocks = conversion.blocks
-    document = Document.objects.create(
-        study=study,
-        title="Participant information sheet",
-        kind=DocumentKind.INFORMATION_SHEET,
-        stage=study.stages.order_by("position").first(),
-        created_by=coordinator,
-    )
-    version = Version.objects.create(
-        document=document,
-        number=1,
-        original_name="information-sheet.md",
-        original_size=len(data),
-        file_kind=conversion.kind,
-        change_summary="First draft for partners to review.",
-        uploaded_by=coordinator,
-        status=VersionStatus.READY,
-        html=page_html(conversion.html, blocks),
-        blocks=[block.to_dict() for block in blocks],
-        readability=conversion.readability.to_dict(),
-        warnings=list(conversion.warnings),
-        converted_at=timezone.now(),
-    )
+    version, blocks = information_sheet(study, coordinator, rng)
     now = timezone.now()
     review_round = round_open(
         version=version,
@@ -235,7 +241,11 @@ def build(rng: random.Random) -> dict[str, object]:
         "coordinator": coordinator,
         "url": reverse(
             "version_detail",
-            kwargs={"study_id": study.pk, "document_id": document.pk, "number": version.number},
+            kwargs={
+                "study_id": study.pk,
+                "document_id": version.document_id,
+                "number": version.number,
+            },
         ),
     }
 

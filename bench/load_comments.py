@@ -88,11 +88,8 @@ def free_port() -> int:
 
 def build(rng: random.Random) -> dict[str, Any]:
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
-    from document_page import markdown_document  # the same kind of document as that bench
+    from document_page import information_sheet  # the same document as that bench
 
-    from documents.conversion import convert
-    from documents.models import Document, DocumentKind, Version, VersionStatus
-    from documents.rendition import page_parts
     from documents.services.rounds import round_open
     from engagement.services import study_create
     from portal.accounts.models import Profile, User
@@ -111,30 +108,7 @@ def build(rng: random.Random) -> dict[str, Any]:
     hashed = PBKDF2PasswordHasher().encode(PASSWORD, "loadbenchsalt")
     User.objects.filter(pk__in=[p.pk for p in partners]).update(password=hashed)
     Profile.objects.filter(user__in=partners).update(welcomed_at=timezone.now())
-    data = markdown_document(rng, BLOCKS - 1).encode()
-    conversion = convert(data, "information-sheet.md", max_bytes=10 * 1024 * 1024)
-    html, sections = page_parts(conversion.html, conversion.blocks)
-    document = Document.objects.create(
-        study=study,
-        title="Participant information sheet",
-        kind=DocumentKind.INFORMATION_SHEET,
-        stage=study.stages.order_by("position").first(),
-        created_by=coordinator,
-    )
-    version = Version.objects.create(
-        document=document,
-        number=1,
-        original_name="information-sheet.md",
-        original_size=len(data),
-        file_kind=conversion.kind,
-        uploaded_by=coordinator,
-        status=VersionStatus.READY,
-        html=html,
-        sections=sections,
-        blocks=[block.to_dict() for block in conversion.blocks],
-        readability=conversion.readability.to_dict(),
-        converted_at=timezone.now(),
-    )
+    version, blocks = information_sheet(study, coordinator, rng)
     now = timezone.now()
     round_open(
         version=version,
@@ -145,11 +119,11 @@ def build(rng: random.Random) -> dict[str, Any]:
         independent=False,
         created_by=coordinator,
     )
-    kwargs = {"study_id": study.pk, "document_id": document.pk, "number": 1}
+    kwargs = {"study_id": study.pk, "document_id": version.document_id, "number": 1}
     return {
         "emails": [p.email for p in partners],
         "partner_ids": [p.pk for p in partners],
-        "blocks": [(b.id, b.text) for b in conversion.blocks if len(b.text) > 60],
+        "blocks": [(b.id, b.text) for b in blocks if len(b.text) > 60],
         "page": reverse("version_detail", kwargs=kwargs),
         "create": reverse("comment_create", kwargs=kwargs),
         "draft": reverse("comment_draft", kwargs=kwargs),

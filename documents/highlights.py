@@ -28,26 +28,15 @@ from django.utils.translation import ngettext
 from lxml import etree
 from lxml import html as lxml_html
 
+from documents.conversion.split import BREAKS, HOLDERS, NESTED
+from documents.pagetext import is_furniture
 from documents.rendition import CONTROL_CLASS, TOOLS_CLASS, noun
 
 # Bump when the markup made here changes, so cached pages are made again.
 _REVISION = 1
 CACHE_SECONDS = 24 * 60 * 60
 
-_BLOCK_TAGS = {f"h{level}" for level in range(1, 7)} | {
-    "p",
-    "li",
-    "td",
-    "th",
-    "pre",
-    "blockquote",
-    "figcaption",
-    "caption",
-}
-_HOLDERS = {"li", "td", "th"}
-_NESTED = {"ul", "ol", "table"}
-_BREAKS = _BLOCK_TAGS | _NESTED | {"br", "tr"}
-_STRUCTURE = _NESTED | {"thead", "tbody", "tfoot", "tr"}
+_STRUCTURE = NESTED | {"thead", "tbody", "tfoot", "tr"}
 _RUNS = re.compile(r"(?P<space>\s+)|(?P<word>\S+)")
 
 
@@ -127,24 +116,19 @@ def _mark(
     return whole[len("<div>") : -len("</div>")]
 
 
-def _is_furniture(element: etree._Element) -> bool:
-    classes = f" {element.get('class', '')} "
-    return f" {CONTROL_CLASS} " in classes or f" {TOOLS_CLASS} " in classes
-
-
 def _pieces(block: etree._Element) -> list[_Piece | None]:
     """The block's text runs in reading order; None stands for the space after a break."""
     out: list[_Piece | None] = []
-    holder = block.tag in _HOLDERS
+    holder = block.tag in HOLDERS
 
     def walk(element: etree._Element) -> None:
         if element.text and isinstance(element.tag, str):
             out.append(_Piece(element, "text", element.text))
         for child in element:
-            walked = isinstance(child.tag, str) and not _is_furniture(child)
-            if walked and not (holder and child.tag in _NESTED):
+            walked = isinstance(child.tag, str) and not is_furniture(child)
+            if walked and not (holder and child.tag in NESTED):
                 walk(child)
-                if child.tag in _BREAKS:
+                if child.tag in BREAKS:
                     out.append(None)
             if child.tail:
                 out.append(_Piece(child, "tail", child.tail))
@@ -296,7 +280,7 @@ def _add_count(block: etree._Element, block_id: str, words: str, name: str) -> N
             "aria-label": name,
         },
     )
-    if block.tag in _HOLDERS:
+    if block.tag in HOLDERS:
         control = block.find(f"a[@class='{CONTROL_CLASS}']")
         if control is not None:
             control.addnext(link)
