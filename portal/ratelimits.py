@@ -77,7 +77,7 @@ def _period(seconds: int) -> str:
     return ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds}
 
 
-def _wait(seconds: int) -> str:
+def wait_in_words(seconds: int) -> str:
     if seconds < 90:
         return str(_("in a minute or so"))
     minutes = math.ceil(seconds / 60)
@@ -105,7 +105,7 @@ def limit_reached(request: HttpRequest, limit: Limit) -> HttpResponse | None:
         {
             "title": limit.title,
             "message": limit.message
-            % {"count": count, "period": _period(seconds), "wait": _wait(time_left)},
+            % {"count": count, "period": _period(seconds), "wait": wait_in_words(time_left)},
             "back": request.path,
         },
         status=429,

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import django_ratelimit.core
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.cache import caches
@@ -34,6 +37,15 @@ def fresh_cache() -> None:
     Only the in-process cache is emptied: a shared Redis is never flushed."""
     if isinstance(caches["default"], LocMemCache):
         caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
+def steady_rate_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits count in windows on the clock (a minute, an hour). A test that posts three
+    times across the turn of a minute would see the count start again, so within a test the
+    limits' clock stands still."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 def give_totp(user: User) -> None:

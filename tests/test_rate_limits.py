@@ -14,7 +14,7 @@ from documents.models import Document, Version
 from engagement.involvement.services.contributions import contribution_save
 from engagement.models import ExpenseLine
 from portal.permissions import Role
-from portal.ratelimits import rate_seconds
+from portal.ratelimits import rate_seconds, wait_in_words
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import ready_version
 from tests.engagement.contributions_data import action_url, receipt_pdf, record, recorded
@@ -46,6 +46,14 @@ def test_rates_read_as_counts_in_seconds() -> None:
         rate_seconds("30 an hour")
 
 
+def test_the_wait_reads_in_plain_words() -> None:
+    assert wait_in_words(30) == "in a minute or so"
+    assert wait_in_words(89) == "in a minute or so"
+    assert wait_in_words(90) == "in about 2 minutes"
+    assert wait_in_words(3600) == "in about 60 minutes"
+    assert wait_in_words(5400) == "in about 2 hours"
+
+
 def test_uploads_stop_at_the_limit_with_a_message_and_nothing_stored(
     team: StudyTeam, low_limits: None
 ) -> None:
@@ -61,8 +69,10 @@ def test_uploads_stop_at_the_limit_with_a_message_and_nothing_stored(
     assert "Too many uploads for now" in text
     assert "You have uploaded 2 files in an hour" in text
     assert "nothing was saved" in text
-    assert "You can upload again in about" in text
-    assert 0 < int(refused["Retry-After"]) <= 3600
+    # The hour is a window on the clock, so what is left of it may be minutes or seconds.
+    wait = int(refused["Retry-After"])
+    assert 0 < wait <= 3600
+    assert f"You can upload again {wait_in_words(wait)}" in text
     assert f'href="{url}"' in text
     assert ExpenseLine.objects.count() == 2
     # Opening the form is not an upload, and someone else is counted on their own.
