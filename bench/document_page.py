@@ -298,7 +298,9 @@ def main() -> int:
             for _ in range(20):
                 partner.get(url)
             profile.disable()
-            pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+            stats = pstats.Stats(profile, stream=sys.stderr)
+            stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+            stats.print_stats(os.environ.get("BENCH_FILTER", ""), 45)
     finally:
         teardown_databases(old_config, verbosity=0)
         teardown_test_environment()

@@ -6,10 +6,7 @@ versions, comments and rounds inside it, and who may see or change each.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Value, When
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -36,17 +33,12 @@ def version_in(access: StudyAccess, document_id: int, number: int) -> Version:
 
 def version_for_page(access: StudyAccess, document_id: int, number: int) -> Version:
     """As ``version_in``, for showing it: without every block's HTML (the page reads their
-    text from the cache) and with only the start of the page HTML, ``page_head``, which is all
-    of it for any but a long version, whose page is shown a section at a time."""
-    # A long version's page is read a part at a time, so its head is not read at all.
-    head = Case(
-        When(sections=[], then=Substr("html", 1, settings.VERSION_SECTION_CHARACTERS + 1)),
-        default=Value(""),
-    )
+    text from the cache) nor its page HTML, which is read a part at a time (``page_part``)
+    and only when the marked page is not in the cache already."""
     return get_object_or_404(
-        Version.objects.select_related("document", "document__stage", "uploaded_by")
-        .defer("blocks", "html")
-        .annotate(page_head=head),
+        Version.objects.select_related("document", "document__stage", "uploaded_by").defer(
+            "blocks", "html"
+        ),
         document_id=document_id,
         document__study=access.study,
         number=number,

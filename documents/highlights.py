@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -37,7 +37,7 @@ _REVISION = 1
 CACHE_SECONDS = 24 * 60 * 60
 
 _STRUCTURE = NESTED | {"thead", "tbody", "tfoot", "tr"}
-_RUNS = re.compile(r"(?P<space>\s+)|(?P<word>\S+)")
+_WORDS = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,17 @@ class _Piece:
 
 def document_page(
     version_stamp: str,
-    stored_html: str,
+    stored_html: str | Callable[[], str],
     passages: Iterable[Passage],
     counts: dict[str, int],
     first_words: dict[str, str] | None = None,
 ) -> str:
-    """The version's HTML with the reader's passages marked and each block's comment count."""
+    """The version's HTML with the reader's passages marked and each block's comment count.
+
+    ``stored_html`` may be a function that reads it: it is then called only when the page is
+    not in the cache, so a page seen before costs no read of the stored HTML at all."""
     passages = sorted(set(passages), key=lambda p: (p.block_id, p.start, p.end, p.thread_id))
     counted = sorted((block, n) for block, n in counts.items() if n)
-    if not passages and not counted:
-        return stored_html
     key = (
         "document-page:"
         + hashlib.sha256(
@@ -81,7 +82,10 @@ def document_page(
     )
     page = cache.get(key)
     if page is None:
-        page = _mark(stored_html, passages, dict(counted), first_words or {})
+        html = stored_html() if callable(stored_html) else stored_html
+        page = (
+            _mark(html, passages, dict(counted), first_words or {}) if passages or counted else html
+        )
         cache.set(key, page, CACHE_SECONDS)
     return str(page)
 
@@ -149,18 +153,24 @@ def _measure(pieces: list[_Piece | None]) -> None:
             pending = pending or started
             continue
         runs: list[tuple[int, int, int, bool]] = []
-        for match in _RUNS.finditer(piece.value):
+        add = runs.append
+        value = piece.value
+        end = 0  # where the last word ended: what lies between words is whitespace
+        for match in _WORDS.finditer(value):
             first, last = match.span()
-            if match.lastgroup == "space":
+            if first > end:
                 pending = pending or started
-                runs.append((first, last, position if started else -1, True))
-                continue
+                add((end, first, position if started else -1, True))
             if pending:
                 position += 1
                 pending = False
-            runs.append((first, last, position, False))
+            add((first, last, position, False))
             position += last - first
             started = True
+            end = last
+        if end < len(value):
+            pending = pending or started
+            add((end, len(value), position if started else -1, True))
         piece.runs = runs
 
 
@@ -213,10 +223,15 @@ def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
         for passage in covering:
             first.setdefault(passage.thread_id, mark)
             last[passage.thread_id] = mark
+    starts, ends = _passage_words()
     for mark in first.values():
-        mark.set("data-start", _("commented passage"))
+        mark.set("data-start", starts)
     for mark in last.values():
-        mark.set("data-end", _("end of commented passage"))
+        mark.set("data-end", ends)
+
+
+def _passage_words() -> tuple[str, str]:
+    return _("commented passage"), _("end of commented passage")
 
 
 def _wrap(

@@ -36,6 +36,11 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A new random value whenever anything the document's threads show changes: a comment,
+    # reply, answer or placement on any of its versions, or the name of someone who wrote
+    # one. Set by the database itself (see migration 0007), however the change was made, so
+    # what is kept under it in the cache is never stale.
+    threads_stamp = models.CharField(max_length=32, default="", editable=False)
 
     class Meta:
         ordering = ["study_id", "title", "id"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
@@ -32,6 +32,10 @@ from engagement.access import StudyAccess
 from engagement.models import Study
 
 BLOCK_TEXTS_SECONDS = 7 * 24 * 60 * 60
+# Threads kept under their document's ``threads_stamp``; bump the revision when what is kept
+# (``ThreadPlace``, ``ThreadView``) changes shape.
+THREADS_CACHE_SECONDS = 24 * 60 * 60
+THREADS_REVISION = 1
 # Raised when the way changes are worked out or written changes, so kept ones are remade.
 CHANGES_REVISION = 1
 
@@ -102,15 +106,10 @@ def version_changes_since(previous: Version, version: Version) -> list[tuple[str
 
 def page_part(version: Version, section: dict[str, Any] | None) -> str:
     """The page HTML of one section of a version (all of it for ``None``), reading no more
-    of the stored page than that: ``page_head`` (see ``version_for_page``) when it holds it."""
-    head: str = getattr(version, "page_head", "")
+    of the stored page than that."""
     if section is None:
-        if len(head) <= settings.VERSION_SECTION_CHARACTERS:
-            return head
         return str(Version.objects.values_list("html", flat=True).get(pk=version.pk))
     start, end = int(section["start"]), int(section["end"])
-    if end <= len(head):
-        return head[start:end]
     return str(
         Version.objects.annotate(part=Substr("html", start + 1, end - start))
         .values_list("part", flat=True)
@@ -217,16 +216,39 @@ class ThreadPlace:
     carried: bool = False  # from an earlier version, placed into this one
 
 
+def _reader(access: StudyAccess, only_own: bool) -> str:
+    """Who sees the same threads: the team all of them, a partner their own set."""
+    if access.is_team:
+        return "team"
+    return f"{'own' if only_own else 'members'}:{access.membership.user_id}"
+
+
 def version_thread_places(
-    version: Version, access: StudyAccess, only_own: bool | None = None
+    version: Version,
+    access: StudyAccess,
+    only_own: bool | None = None,
+    *,
+    stamp: str | None = None,
 ) -> list[ThreadPlace]:
     """Every thread this person may see on the version, in document order: two light queries.
 
     Enough to count the comments on each block, mark their passages and page the list,
-    without loading bodies, authors, answers or replies.
+    without loading bodies, authors, answers or replies. Given the document's
+    ``threads_stamp``, they are kept in the cache under it, for as long as it holds.
     """
     if only_own is None:
         only_own = hidden_by_independent_review(version, access)
+    if stamp is None:
+        return _thread_places(version, access, only_own)
+    key = f"thread-places:{THREADS_REVISION}:{version.pk}:{stamp}:{_reader(access, only_own)}"
+    places: list[ThreadPlace] | None = cache.get(key)
+    if places is None:
+        places = _thread_places(version, access, only_own)
+        cache.set(key, places, THREADS_CACHE_SECONDS)
+    return places
+
+
+def _thread_places(version: Version, access: StudyAccess, only_own: bool) -> list[ThreadPlace]:
     visible = _visible(access, only_own)
     blocks = block_texts(version)
     places = [
@@ -303,25 +325,79 @@ def passage_in(text: str, selectors: object) -> tuple[int | None, int | None]:
     return (found, found + len(exact)) if found >= 0 else (None, None)
 
 
+# What a thread shows, so that its rows carry nothing else (a person's password hash, say).
+_COMMENT_FIELDS = [field.name for field in Comment._meta.concrete_fields]
+_RESPONSE_FIELDS = [f"response__{field.name}" for field in Response._meta.concrete_fields]
+_PLACEMENT_FIELDS = [field.name for field in CommentPlacement._meta.concrete_fields]
+
+
+def _person_fields(path: str) -> list[str]:
+    """A person as threads name them: see ``portal.accounts.naming``."""
+    return [
+        f"{path}__display_name",
+        f"{path}__former_number",
+        f"{path}__profile__acknowledgement",
+    ]
+
+
 def version_threads(
     version: Version,
     access: StudyAccess,
     only: list[ThreadPlace] | None = None,
     only_own: bool | None = None,
+    *,
+    stamp: str | None = None,
 ) -> list[ThreadView]:
     """The threads shown on a version, in document order, in a fixed number of queries.
 
     ``only`` limits them to those places (one page of the list); ``only_own`` is
-    ``hidden_by_independent_review``, when the caller has it already.
+    ``hidden_by_independent_review``, when the caller has it already. Given the document's
+    ``threads_stamp`` as well as ``only``, each thread is kept in the cache under it, and
+    only those not kept are read.
     """
     if only_own is None:
         only_own = hidden_by_independent_review(version, access)
+    if stamp is None or only is None:
+        return _threads(version, access, only, only_own)
+    # What a thread shows depends on it alone, but for the team's unpublished answers.
+    audience = "team" if access.is_team else "members"
+    keys = {
+        (place.thread_id, place.carried): (
+            f"thread-view:{THREADS_REVISION}:{version.pk}:{stamp}:{audience}:"
+            f"{place.thread_id}:{int(place.carried)}"
+        )
+        for place in only
+    }
+    kept: dict[str, ThreadView] = cache.get_many(list(keys.values()))
+    missing = [place for place in only if keys[place.thread_id, place.carried] not in kept]
+    views = [kept[key] for key in keys.values() if key in kept]
+    if missing:
+        loaded = _threads(version, access, missing, only_own)
+        for view in loaded:
+            if not view.from_earlier:
+                # The caller's version; kept with each thread it would be copied each time.
+                view.thread._state.fields_cache.pop("version", None)
+        cache.set_many(
+            {keys[view.thread.pk, view.from_earlier]: view for view in loaded},
+            THREADS_CACHE_SECONDS,
+        )
+        views += loaded
+    for view in views:
+        if not view.from_earlier:
+            view.thread.version = version
+    views.sort(key=lambda view: view.order)
+    return views
+
+
+def _threads(
+    version: Version, access: StudyAccess, only: list[ThreadPlace] | None, only_own: bool
+) -> list[ThreadView]:
     visible = _visible(access, only_own)
     replies = Prefetch(
         "replies",
-        queryset=Comment.objects.select_related("author", "author__profile").order_by(
-            "created_at", "id"
-        ),
+        queryset=Comment.objects.select_related("author", "author__profile")
+        .only(*_COMMENT_FIELDS, *_person_fields("author"))
+        .order_by("created_at", "id"),
         to_attr="reply_list",
     )
     own_threads = Comment.objects.filter(visible, version=version, parent__isnull=True)
@@ -339,7 +415,12 @@ def version_threads(
             own_threads.select_related(
                 "author", "author__profile", "response", "response__changed_in"
             )
-            .defer(*_light("response__changed_in"))
+            .only(
+                *_COMMENT_FIELDS,
+                *_person_fields("author"),
+                *_RESPONSE_FIELDS,
+                "response__changed_in__number",
+            )
             .prefetch_related(replies)
         )
         if want_own
@@ -357,7 +438,14 @@ def version_threads(
                 "comment__response__changed_in",
                 "comment__version",
             )
-            .defer(*_light("comment__response__changed_in"), *_light("comment__version"))
+            .only(
+                *_PLACEMENT_FIELDS,
+                *(f"comment__{name}" for name in _COMMENT_FIELDS),
+                *_person_fields("comment__author"),
+                *(f"comment__{name}" for name in _RESPONSE_FIELDS),
+                "comment__response__changed_in__number",
+                "comment__version__number",
+            )
             .prefetch_related(
                 Prefetch("comment__replies", queryset=replies.queryset, to_attr="reply_list")
             )
@@ -445,12 +533,17 @@ def rounds_of(version: Version) -> list[ReviewRound]:
 
 def current_assignment(version: Version, user_id: int) -> Assignment | None:
     """The round that matters now: one open now, else the next to open, else the last closed."""
-    assignments = list(
-        Assignment.objects.filter(round__version=version, partner_id=user_id).select_related(
-            "round"
-        )
+    return _current(
+        list(
+            Assignment.objects.filter(round__version=version, partner_id=user_id).select_related(
+                "round"
+            )
+        ),
+        timezone.now(),
     )
-    now = timezone.now()
+
+
+def _current(assignments: list[Assignment], now: dt.datetime) -> Assignment | None:
     open_now = [a for a in assignments if a.round.opens_at <= now < a.round.deadline]
     if open_now:
         return min(open_now, key=lambda a: a.round.deadline)
@@ -462,6 +555,32 @@ def current_assignment(version: Version, user_id: int) -> Assignment | None:
 
 def assignment_of(version: Version, access: StudyAccess) -> Assignment | None:
     return current_assignment(version, access.membership.user_id)
+
+
+@dataclass(frozen=True)
+class ReviewStanding:
+    """Where the reader stands in the reviews of a version's document."""
+
+    assignment: Assignment | None  # see ``current_assignment``
+    only_own: bool  # see ``hidden_by_independent_review``
+
+
+def review_standing(version: Version, access: StudyAccess) -> ReviewStanding:
+    """``assignment_of`` and ``hidden_by_independent_review`` together, in one query: both
+    are read from the reader's assignments on the document's rounds."""
+    assignments = list(
+        Assignment.objects.filter(
+            round__version__document_id=version.document_id,
+            partner_id=access.membership.user_id,
+        ).select_related("round")
+    )
+    now = timezone.now()
+    only_own = not access.is_team and any(
+        a.round.independent and a.round.deadline > now and a.state != AssignmentState.FINISHED
+        for a in assignments
+    )
+    here = [a for a in assignments if a.round.version_id == version.pk]
+    return ReviewStanding(assignment=_current(here, now), only_own=only_own)
 
 
 def document_threads(document: Document, access: StudyAccess) -> list[ThreadView]:

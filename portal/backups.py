@@ -336,9 +336,17 @@ def _disconnected(using: str) -> Iterator[BaseDatabaseWrapper]:
 def _restore_postgresql(connection: BaseDatabaseWrapper, dump: Path) -> None:
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
+        # The portal's own functions (its triggers' bodies): the dump makes them again.
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() AND p.prokind = 'f' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        functions = [row[0] for row in cursor.fetchall()]
     drops = "".join(
         f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE;\n" for table in tables
-    )
+    ) + "".join(f"DROP FUNCTION IF EXISTS {function} CASCADE;\n" for function in functions)
     env = _postgres_environment(connection)
     # pg_restore writes the dump as SQL (on disk, not in memory: it is as large as the
     # data); psql runs it after the drops, all in one transaction that either completes or

@@ -111,12 +111,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 # django-ratelimit predates Django's own Redis cache, which counts atomically (INCR) as it needs.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for a busy document's threads, each kept on its own (the default is 300 entries).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
     # One process under `make run`, so counting tries in its memory is exact; with Redis
     # configured the limits are shared between processes and the check for it stays on.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")

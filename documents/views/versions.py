@@ -28,12 +28,11 @@ from documents.models import Outcome, ThreadState, Version, VersionStatus
 from documents.rendition import preview
 from documents.selectors import (
     ThreadView,
-    assignment_of,
     block_texts,
     drafts_for,
-    hidden_by_independent_review,
     page_part,
     previous_ready_version,
+    review_standing,
     rounds_of,
     section_of,
     version_changes_since,
@@ -187,12 +186,14 @@ def _review_context(
         if chosen_block in texts
         else None
     )
-    assignment = assignment_of(version, access)
-    rounds = rounds_of(version)
+    standing = review_standing(version, access)
+    assignment, only_own = standing.assignment, standing.only_own
+    # Only those who run reviews see the version's rounds listed.
+    rounds = rounds_of(version) if access.may(Action.MANAGE_ROUNDS) else []
     now = timezone.now()
 
-    only_own = hidden_by_independent_review(version, access)
-    places = version_thread_places(version, access, only_own)
+    stamp = version.document.threads_stamp
+    places = version_thread_places(version, access, only_own, stamp=stamp)
     counts = Counter(place.block_id for place in places if place.block_id)
     on = request.GET.get("on", "")
     listed = [place for place in places if place.block_id == on] if on in counts else places
@@ -223,6 +224,7 @@ def _review_context(
         access,
         only=[place for place in listed if place.thread_id in on_page],
         only_own=only_own,
+        stamp=stamp,
     )
     focus_block = next((p.block_id for p in places if p.thread_id == focus), "")
     # The part shown: the one asked for, else where the reader was sent (a block to comment
@@ -271,14 +273,14 @@ def _review_context(
         and in_section(place.block_id)
     ]
     shown_counts = {block_id: n for block_id, n in counts.items() if in_section(block_id)}
-    part = page_part(version, version.sections[section - 1] if section else None)
+    shown_part = version.sections[section - 1] if section else None
     return {
         **addresses,
         "t": labels,
         "document_html": mark_safe(  # noqa: S308 - sanitised when converted; marks are ours
             document_page(
                 f"{version_stamp(version)}:{section}",
-                part,
+                lambda: page_part(version, shown_part),
                 passages,
                 shown_counts,
                 {block_id: preview(texts[block_id][1]) for block_id in shown_counts},
@@ -308,7 +310,6 @@ def _review_context(
         "draft_quote": draft.quote if draft and block else "",
         "assignment": assignment,
         "rounds": rounds,
-        "open_round": next((r for r in rounds if round_is_open(r)), None),
     }
 
 

@@ -7,6 +7,8 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import html as lxml_html
 
@@ -146,17 +148,37 @@ def test_a_part_is_read_from_the_database_without_the_whole_page(
     )
     shown = version_for_page(access, long_version.document_id, long_version.number)
     assert "html" in shown.get_deferred_fields()
-    # A long version's page is not read whole with the version: each part is read alone.
-    assert shown.page_head == ""  # type: ignore[attr-defined]
+    # The page is not read with the version: each part is read alone, when it is shown.
     for section in long_version.sections:
         expected = long_version.html[section["start"] : section["end"]]
         with django_assert_num_queries(1):
             assert page_part(shown, section) == expected
-    # A short one comes whole with the version, and no part is asked for.
     short = ready_version(study=team.study, by=team.coordinator, paragraphs=["Just this."])
     shown = version_for_page(access, short.document_id, short.number)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         assert page_part(shown, None) == short.html
+
+
+@pytest.mark.parametrize("commented", [False, True])
+def test_a_page_seen_before_is_not_read_again(
+    team: StudyTeam, long_version: Version, commented: bool
+) -> None:
+    """The marked page is kept, so a second view reads neither the version's page HTML nor
+    any of its parts, with or without comments on it."""
+    if commented:
+        thread(long_version, team.partner, "Too long.", block_id=long_version.blocks[3]["id"])
+    client = client_for(team.partner)
+    url = reverse(
+        "version_detail",
+        args=[team.study.pk, long_version.document_id, long_version.number],
+    )
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200
+    assert 'data-block="' in again.content.decode()
+    reads = [q["sql"] for q in queries.captured_queries if '"documents_version"."html"' in q["sql"]]
+    assert reads == []
 
 
 def test_no_part_is_much_longer_than_the_limit_even_without_headings(
