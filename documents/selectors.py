@@ -319,7 +319,7 @@ def version_threads(
     visible = _visible(access, only_own)
     replies = Prefetch(
         "replies",
-        queryset=Comment.objects.select_related("author", "author__profile").order_by(
+        queryset=Comment.objects.select_related("author", "author__profile", "entered_by").order_by(
             "created_at", "id"
         ),
         to_attr="reply_list",
@@ -337,7 +337,7 @@ def version_threads(
     own = (
         list(
             own_threads.select_related(
-                "author", "author__profile", "response", "response__changed_in"
+                "author", "author__profile", "entered_by", "response", "response__changed_in"
             )
             .defer(*_light("response__changed_in"))
             .prefetch_related(replies)
@@ -353,6 +353,7 @@ def version_threads(
             .select_related(
                 "comment__author",
                 "comment__author__profile",
+                "comment__entered_by",
                 "comment__response",
                 "comment__response__changed_in",
                 "comment__version",
@@ -485,12 +486,21 @@ def document_threads(document: Document, access: StudyAccess) -> list[ThreadView
     visible = _visible(access, only_own)
     threads = list(
         Comment.objects.filter(visible, version__document=document, parent__isnull=True)
-        .select_related("author", "author__profile", "version", "response", "response__changed_in")
+        .select_related(
+            "author",
+            "author__profile",
+            "entered_by",
+            "version",
+            "response",
+            "response__changed_in",
+        )
         .defer(*_light("version"), *_light("response__changed_in"))
         .prefetch_related(
             Prefetch(
                 "replies",
-                queryset=Comment.objects.select_related("author").order_by("created_at", "id"),
+                queryset=Comment.objects.select_related("author", "entered_by").order_by(
+                    "created_at", "id"
+                ),
                 to_attr="reply_list",
             )
         )
@@ -522,6 +532,6 @@ def unanswered_threads(study: Study) -> QuerySet[Comment]:
             state=ThreadState.OPEN,
             withdrawn_at__isnull=True,
         )
-        .select_related("version__document", "author")
+        .select_related("version__document", "author", "entered_by")
         .order_by("created_at", "id")
     )
