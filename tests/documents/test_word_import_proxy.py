@@ -492,3 +492,20 @@ def test_word_paragraphs_reach_the_right_block(sheet: Version) -> None:
     proposals = propose(with_reply(), version_blocks(sheet))
     assert [p.comment.text for p in proposals] == ["Why so long?", "My sister asked too."]
     assert proposals[1].comment.parent == proposals[0].comment.key
+
+
+def test_erasing_the_partner_keeps_their_comments_and_removes_the_file_brought_in(
+    team: StudyTeam, sheet: Version, entered: Comment
+) -> None:
+    from portal.home.privacy.services import person_erase
+
+    client = client_for(team.coordinator)
+    send_for(client, sheet, team.partner.pk)  # a second copy, still waiting
+    assert WordImport.objects.filter(on_behalf_of=team.partner).count() == 2
+    person_erase(person=team.partner, by=team.coordinator)
+    assert not WordImport.objects.filter(on_behalf_of=team.partner).exists()
+    kept = Comment.objects.get(pk=entered.pk)
+    assert kept.entered_by == team.coordinator
+    page = version_page(team.coordinator, sheet)
+    assert "Entered by Cora Coordinator on behalf of Former partner" in page
+    assert "Pat Partner" not in page
