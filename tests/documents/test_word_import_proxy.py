@@ -509,3 +509,30 @@ def test_erasing_the_partner_keeps_their_comments_and_removes_the_file_brought_i
     page = version_page(team.coordinator, sheet)
     assert "Entered by Cora Coordinator on behalf of Former partner" in page
     assert "Pat Partner" not in page
+
+
+def test_who_entered_a_reply_is_not_told_of_it_but_the_conversation_is(
+    team: StudyTeam, sheet: Version
+) -> None:
+    from portal.notifications.models import Kind, Notification
+
+    asked = comment_create(
+        version=sheet,
+        author=team.coordinator,
+        body="Is the visit day right?",
+        block_id=None,
+        selectors=[],
+        visibility="members",
+        is_team=True,
+    )
+    comment_reply(thread=asked, author=team.researcher, body="Tuesdays, yes.")
+    comment_reply(
+        thread=asked, author=team.partner, body="Fine for me.", entered_by=team.coordinator
+    )
+    told = set(
+        Notification.objects.filter(kind=Kind.THREAD_REPLY).values_list("recipient", flat=True)
+    )
+    assert team.researcher.pk in told
+    assert not Notification.objects.filter(
+        kind=Kind.THREAD_REPLY, recipient=team.coordinator, title__contains="Pat Partner"
+    ).exists()
