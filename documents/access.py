@@ -14,6 +14,10 @@ from django.utils.translation import gettext as _
 from documents.models import Comment, Document, ReviewRound, Version, VersionPicture, Visibility
 from documents.selectors import hidden_by_independent_review
 from engagement.access import StudyAccess
+from engagement.involvement.selectors import current_partners
+from portal.accounts.models import User
+from portal.ids import is_id
+from portal.permissions import Action
 
 
 def document_in(access: StudyAccess, document_id: int) -> Document:
@@ -71,7 +75,9 @@ def picture_in(access: StudyAccess, document_id: int, number: int, picture: int)
 def comment_in(access: StudyAccess, comment_id: int) -> Comment:
     """A comment of this study that this person may see; anything else is a 404."""
     comment = get_object_or_404(
-        Comment.objects.select_related("version", "version__document", "author", "parent"),
+        Comment.objects.select_related(
+            "version", "version__document", "author", "entered_by", "parent"
+        ),
         pk=comment_id,
         version__document__study=access.study,
     )
@@ -102,3 +108,16 @@ def own_comment(access: StudyAccess, comment: Comment) -> Comment:
     if comment.author_id != access.membership.user_id:
         raise PermissionDenied(_("Only the person who wrote this comment can do that."))
     return comment
+
+
+def proxy_partner_in(access: StudyAccess, value: object) -> User | None:
+    """The partner a coordinator brings in comments for, from an id the browser sent.
+
+    Only a coordinator may (anyone else gets 403); only one of this study's current partners
+    is found (anything else, including what is not an id at all, is None).
+    """
+    if not access.may(Action.COMMENT_FOR_PARTNER):
+        raise PermissionDenied(_("Only the study's coordinators can add comments for a partner."))
+    if not is_id(value):
+        return None
+    return current_partners(access.study).filter(pk=int(str(value))).first()

@@ -4,12 +4,14 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Outcome, Version, Visibility
 from documents.services.rounds import deadline_refusal, opening_refusal
 from engagement.models import Stage, Study
+from portal.accounts.models import User
 from portal.ids import IdChoiceField, IdMultipleChoiceField
 
 ACCEPT = ".docx,.odt,.pdf,.md,.markdown,.txt"
@@ -241,6 +243,31 @@ class WordCommentsForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".docx"}),
     )
+
+    partner = IdChoiceField(
+        label=_("Whose comments are these?"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Mine"),
+        error_messages={"invalid_choice": _("Choose one of this study's partners.")},
+        help_text=_(
+            "Choose a partner to add the comments on their behalf, from a Word file they sent "
+            "you. They will be the partner's comments, shown as entered by you."
+        ),
+    )
+
+    field_order = ["partner", "file"]
+
+    def __init__(self, *args: Any, partners: QuerySet[User] | None = None, **kwargs: Any) -> None:
+        """``partners``: the study's current partners, for a coordinator; None for anyone else,
+        who sends only their own comments."""
+        super().__init__(*args, **kwargs)
+        if partners is None:
+            del self.fields["partner"]
+        else:
+            field = self.fields["partner"]
+            field.queryset = partners  # type: ignore[attr-defined]
+            field.label_from_instance = lambda user: user.name_seen  # type: ignore[attr-defined]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import translation
 
+from documents.models import Comment
 from documents.selectors import ThreadView
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
@@ -39,7 +40,11 @@ def _templates_digest() -> str:
     """The thread templates as they are in this release: a deploy that changes them makes
     every kept thread new, as a change to the thread itself would."""
     digest = hashlib.sha256()
-    for name in ("documents/includes/thread.html", "documents/includes/reply.html"):
+    for name in (
+        "documents/includes/thread.html",
+        "documents/includes/reply.html",
+        "documents/includes/proxy_note.html",
+    ):
         template: Any = get_template(name)  # the stubs do not know a template's origin
         digest.update(Path(template.origin.name).read_bytes())
     return digest.hexdigest()
@@ -47,6 +52,13 @@ def _templates_digest() -> str:
 
 def _stamp(value: Any) -> str:
     return "" if value is None else value.isoformat()
+
+
+def _entered_by(comment: Comment) -> tuple[int, str] | None:
+    """Who entered a comment for its author, as shown: their id and the name they go by now."""
+    if not comment.by_proxy or comment.entered_by is None:
+        return None
+    return (comment.entered_by.pk, comment.entered_by.display_name)
 
 
 def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[str, str]) -> str:
@@ -62,6 +74,7 @@ def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[s
         thread.pk,
         thread.author_id,
         thread.author.display_name,
+        _entered_by(thread),
         _stamp(thread.created_at),
         thread.state,
         view.state_label,
@@ -92,6 +105,7 @@ def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[s
                 reply.pk,
                 reply.author_id,
                 reply.author.display_name,
+                _entered_by(reply),
                 _stamp(reply.created_at),
                 _stamp(reply.withdrawn_at),
                 reply.body,

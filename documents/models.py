@@ -251,6 +251,15 @@ class Comment(models.Model):
     # Brought in from a Word file: the key of the Word comment it came from, so that the same
     # file brought in again adds nothing twice.
     source_key = models.CharField(max_length=64, blank=True)
+    # Set when a coordinator entered the comment on the author's behalf (by proxy), from a
+    # Word file the author sent them. Kept like the author: the record says who entered it.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -261,6 +270,10 @@ class Comment(models.Model):
                 condition=~Q(source_key=""),
                 name="comment_imported_once",
             ),
+            models.CheckConstraint(
+                condition=Q(entered_by__isnull=True) | ~Q(entered_by=F("author")),
+                name="comment_entered_by_someone_else",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,6 +282,10 @@ class Comment(models.Model):
     @property
     def is_thread(self) -> bool:
         return self.parent_id is None
+
+    @property
+    def by_proxy(self) -> bool:
+        return self.entered_by_id is not None and self.entered_by_id != self.author_id
 
 
 class CommentEdit(models.Model):
@@ -318,6 +335,14 @@ class WordImport(models.Model):
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="word_imports")
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="word_imports"
+    )
+    # A coordinator bringing in a partner's comments: the partner they will be added for.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     filename = models.CharField(max_length=255)
     # [{"key", "kind", "author", "text", "parent", "block_id", "selectors", "method",

@@ -416,6 +416,8 @@ def reply_notify(*, reply: Comment) -> None:
         )
     )
     people.discard(reply.author_id)
+    if reply.entered_by_id is not None:
+        people.discard(reply.entered_by_id)  # who entered it for the author knows of it
     roles = None if thread.visibility != Visibility.TEAM else [Role.RESEARCHER, Role.COORDINATOR]
     members = _current_members({(document.study_id, pk) for pk in people}, roles)
     recipients = [

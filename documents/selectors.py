@@ -395,8 +395,10 @@ def _threads(
     visible = _visible(access, only_own)
     replies = Prefetch(
         "replies",
-        queryset=Comment.objects.select_related("author", "author__profile")
-        .only(*_COMMENT_FIELDS, *_person_fields("author"))
+        queryset=Comment.objects.select_related(
+            "author", "author__profile", "entered_by", "entered_by__profile"
+        )
+        .only(*_COMMENT_FIELDS, *_person_fields("author"), *_person_fields("entered_by"))
         .order_by("created_at", "id"),
         to_attr="reply_list",
     )
@@ -413,11 +415,17 @@ def _threads(
     own = (
         list(
             own_threads.select_related(
-                "author", "author__profile", "response", "response__changed_in"
+                "author",
+                "author__profile",
+                "entered_by",
+                "entered_by__profile",
+                "response",
+                "response__changed_in",
             )
             .only(
                 *_COMMENT_FIELDS,
                 *_person_fields("author"),
+                *_person_fields("entered_by"),
                 *_RESPONSE_FIELDS,
                 "response__changed_in__number",
             )
@@ -434,6 +442,8 @@ def _threads(
             .select_related(
                 "comment__author",
                 "comment__author__profile",
+                "comment__entered_by",
+                "comment__entered_by__profile",
                 "comment__response",
                 "comment__response__changed_in",
                 "comment__version",
@@ -442,6 +452,7 @@ def _threads(
                 *_PLACEMENT_FIELDS,
                 *(f"comment__{name}" for name in _COMMENT_FIELDS),
                 *_person_fields("comment__author"),
+                *_person_fields("comment__entered_by"),
                 *(f"comment__{name}" for name in _RESPONSE_FIELDS),
                 "comment__response__changed_in__number",
                 "comment__version__number",
@@ -604,12 +615,21 @@ def document_threads(document: Document, access: StudyAccess) -> list[ThreadView
     visible = _visible(access, only_own)
     threads = list(
         Comment.objects.filter(visible, version__document=document, parent__isnull=True)
-        .select_related("author", "author__profile", "version", "response", "response__changed_in")
+        .select_related(
+            "author",
+            "author__profile",
+            "entered_by",
+            "version",
+            "response",
+            "response__changed_in",
+        )
         .defer(*_light("version"), *_light("response__changed_in"))
         .prefetch_related(
             Prefetch(
                 "replies",
-                queryset=Comment.objects.select_related("author").order_by("created_at", "id"),
+                queryset=Comment.objects.select_related("author", "entered_by").order_by(
+                    "created_at", "id"
+                ),
                 to_attr="reply_list",
             )
         )
@@ -641,6 +661,6 @@ def unanswered_threads(study: Study) -> QuerySet[Comment]:
             state=ThreadState.OPEN,
             withdrawn_at__isnull=True,
         )
-        .select_related("version__document", "author")
+        .select_related("version__document", "author", "entered_by")
         .order_by("created_at", "id")
     )

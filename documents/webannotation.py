@@ -75,6 +75,16 @@ def person_name(person: User) -> str:
     return naming.person_name(person, public=True)
 
 
+def proxy_note(comment: Comment) -> str | None:
+    """ "Entered by … on behalf of …" for a comment a coordinator entered for its author."""
+    if not comment.by_proxy or comment.entered_by is None:
+        return None
+    return _("Entered by %(by)s on behalf of %(partner)s") % {
+        "by": person_name(comment.entered_by),
+        "partner": person_name(comment.author),
+    }
+
+
 def timestamp(value: dt.datetime) -> str:
     """xsd:dateTime in UTC, to the second."""
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -146,11 +156,15 @@ class AnnotationSet:
         }
         if comment.edited_at is not None:
             annotation["modified"] = timestamp(comment.edited_at)
-        annotation.update(
-            creator=self._person(comment.author),
-            body=_text_body(comment.body, language),
-            target=target,
-        )
+        body: object = _text_body(comment.body, language)
+        note = proxy_note(comment)
+        if note is not None:
+            # Entered by a coordinator for the author: said beside the words, not in them.
+            body = [
+                {**_text_body(comment.body, language), "purpose": motivation},
+                {**_text_body(note, language), "purpose": "describing"},
+            ]
+        annotation.update(creator=self._person(comment.author), body=body, target=target)
         return annotation
 
     def _comment(self, view: ThreadView, language: str) -> dict[str, Any]:

@@ -28,9 +28,9 @@ from docx.text.run import Run
 from lxml import etree
 
 from documents.blocks import Block
-from documents.models import Response, Version
+from documents.models import Comment, Response, Version
 from documents.selectors import ThreadView, passage_in
-from documents.webannotation import person_name
+from documents.webannotation import person_name, proxy_note
 
 _W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
 _EXTENDED_TYPE = (
@@ -123,6 +123,14 @@ def _covering(
     return [run for start, end, run in runs if span[0] <= start and end <= span[1]]
 
 
+def _noted(comment: Comment, paragraphs: list[str]) -> list[str]:
+    """The comment's paragraphs, said to be entered by proxy before its words when it was."""
+    note = proxy_note(comment)
+    if note is None:
+        return paragraphs
+    return [*paragraphs[:-1], f"({note}.)", paragraphs[-1]]
+
+
 class Threads:
     """Adds comments and replies, and writes which reply answers which."""
 
@@ -140,10 +148,10 @@ class Threads:
             words.insert(0, _("On the whole paragraph."))
         elif not view.block_id and not view.unplaced:
             words.insert(0, _("On the whole document."))
-        parent = self._comment(runs, person_name(thread.author), words, None)
+        parent = self._comment(runs, person_name(thread.author), _noted(thread, words), None)
         for reply in view.replies:
             if not reply.withdrawn_at:
-                self._comment(runs, person_name(reply.author), [reply.body], parent)
+                self._comment(runs, person_name(reply.author), _noted(reply, [reply.body]), parent)
         if view.response is not None:
             self._comment(runs, _("The study team"), _answer(view.response), parent)
 

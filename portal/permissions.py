@@ -39,6 +39,7 @@ class Action(enum.Enum):
     VIEW_DOCUMENTS = "view_documents"
     MANAGE_DOCUMENTS = "manage_documents"
     COMMENT = "comment"
+    COMMENT_FOR_PARTNER = "comment_for_partner"
     RESPOND = "respond"
     MANAGE_ROUNDS = "manage_rounds"
     RECORD_CONTRIBUTION = "record_contribution"
@@ -60,6 +61,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.VIEW_DOCUMENTS: frozenset(Role),
     Action.MANAGE_DOCUMENTS: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
     Action.COMMENT: frozenset(Role),
+    # Comments a partner made in Word, brought in for them by a coordinator ("by proxy").
+    Action.COMMENT_FOR_PARTNER: frozenset({Role.COORDINATOR}),
     Action.RESPOND: frozenset({Role.RESEARCHER, Role.COORDINATOR}),
     Action.MANAGE_ROUNDS: frozenset({Role.COORDINATOR}),
     # Partners record their own; coordinators record for partners who are offline.

@@ -307,7 +307,10 @@ MATRIX: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (LOGIN, 404, 405, 405, 405),
     },
-    # Comments from a Word file: anyone who may comment sends their own file.
+    # Comments from a Word file: anyone who may comment sends their own file. Sending one for
+    # a partner (the "partner" field) is a coordinator's alone: 403 for anyone else, 400 for
+    # an id that is not a current partner of this study (tests/documents/
+    # test_word_import_proxy.py, and in the matrix below).
     "version_word_comments": {
         "GET": (LOGIN, 404, 200, 200, 200),
         "POST": (
@@ -641,6 +644,30 @@ def test_it_gives_each_visitor_the_expected_answer(
     check(response, expected, f"{method} {url} as {role}", objects.team.study.title)
     if response.status_code == 200 and is_study_route(route) and url_name not in NOT_PAGES:
         assert shows(response, objects.team.study.title)
+
+
+# Comments from a Word file sent for a partner: the same page, with the partner chosen. Only
+# a coordinator gets past the check (to the file's own error: it is not a Word file).
+FOR_A_PARTNER = (LOGIN, 404, 403, 403, FORM_ERROR)
+
+
+@pytest.mark.parametrize("index", range(len(ROLES)), ids=ROLES)
+def test_only_a_coordinator_may_send_word_comments_for_a_partner(
+    objects: Objects, index: int
+) -> None:
+    team = objects.team
+    url = url_for(all_routes()["version_word_comments"], objects.kwargs())
+    before = document_state()
+    response = client_for(user_for(team, ROLES[index])).post(
+        url,
+        {
+            "action": "upload",
+            "partner": str(team.partner.pk),
+            "file": SimpleUploadedFile("theirs.docx", b"not a Word file"),
+        },
+    )
+    check(response, FOR_A_PARTNER[index], f"POST {url} as {ROLES[index]}", team.study.title)
+    assert document_state() == before
 
 
 def test_every_url_name_is_in_the_matrix() -> None:

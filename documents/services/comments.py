@@ -102,32 +102,68 @@ def open_round_for(version: Version, partner: User) -> tuple[ReviewRound | None,
 
 
 def _round_for_new_comment(
-    version: Version, author: User, is_team: bool
+    version: Version, author: User, is_team: bool, entered_by: User | None = None
 ) -> tuple[ReviewRound | None, Assignment | None]:
+    """The author's round for a new comment, refused as it would be for the author typing it.
+
+    ``entered_by``: a coordinator entering the author's comments for them; the same rules
+    hold, told to the coordinator.
+    """
     review_round, assignment = open_round_for(version, author)
     if is_team:
         return review_round, None
     now = timezone.now()
+    name = author.name_seen
     if review_round is None:
+        if entered_by is not None:
+            raise RuleBroken(
+                _("This version is not open for %(name)s's comments.") % {"name": name}
+            )
         raise RuleBroken(_("This version is not open for your comments."))
     if now < review_round.opens_at:
+        when = date_format(timezone.localtime(review_round.opens_at), "j F Y, H:i")
+        if entered_by is not None:
+            raise RuleBroken(
+                _(
+                    "%(name)s's review opens on %(when)s, so their comments cannot be added "
+                    "yet. Nothing was added: they are kept here until then."
+                )
+                % {"name": name, "when": when}
+            )
         raise RuleBroken(
-            _("This review opens on %(when)s. Your draft is kept until then.")
-            % {"when": date_format(timezone.localtime(review_round.opens_at), "j F Y, H:i")}
+            _("This review opens on %(when)s. Your draft is kept until then.") % {"when": when}
         )
     if now >= review_round.deadline:
+        when = date_format(timezone.localtime(review_round.deadline), "j F Y, H:i")
+        if entered_by is not None:
+            raise RuleBroken(
+                _(
+                    "%(name)s's review closed on %(when)s, so their comments cannot be added. "
+                    "Nothing was added: they are kept here, to add once the deadline is "
+                    "extended."
+                )
+                % {"name": name, "when": when}
+            )
         raise RuleBroken(
             _(
                 "This review closed on %(when)s, so new comments cannot be added. Your draft "
                 "is kept: ask the coordinator to extend the deadline."
             )
-            % {"when": date_format(timezone.localtime(review_round.deadline), "j F Y, H:i")}
+            % {"when": when}
         )
     if (
         review_round.independent
         and assignment is not None
         and assignment.state == AssignmentState.FINISHED
     ):
+        if entered_by is not None:
+            raise RuleBroken(
+                _(
+                    "%(name)s has finished this independent review, so new comments cannot "
+                    "be added for them. Replies to comments can still be added."
+                )
+                % {"name": name}
+            )
         raise RuleBroken(
             _(
                 "You have finished this independent review, so new comments cannot be added. "
@@ -147,8 +183,15 @@ def comment_create(
     selectors: Any,
     visibility: str,
     is_team: bool,
+    entered_by: User | None = None,
+    source_key: str = "",
 ) -> Comment:
-    """Start a thread on the whole document, a block or a passage of this version."""
+    """Start a thread on the whole document, a block or a passage of this version.
+
+    ``entered_by``: the coordinator entering it on the author's behalf (by proxy); the
+    author's rules hold. ``source_key``: the Word comment it was brought in from; the
+    author's own unsent comment is then left as it is.
+    """
     if version.status != VersionStatus.READY:
         raise RuleBroken(_("This version is still being prepared."))
     if visibility not in Visibility.values:
@@ -163,10 +206,13 @@ def comment_create(
         block_id=anchor.block_id or "",
         quote=anchor.exact,
     )
+    typed = not source_key
     if earlier is not None:
-        draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
+        if typed:
+            draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
         return earlier
-    review_round, assignment = _round_for_new_comment(version, author, is_team)
+    entered_by = _proxy(author, entered_by)
+    review_round, assignment = _round_for_new_comment(version, author, is_team, entered_by)
     comment = Comment.objects.create(
         version=version,
         round=review_round,
@@ -176,12 +222,20 @@ def comment_create(
         selectors=to_selectors(anchor),
         quote=anchor.exact,
         visibility=visibility,
+        source_key=source_key,
+        entered_by=entered_by,
     )
     if assignment is not None:
         assignment_start(assignment=assignment)
-    draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
+    if typed:
+        draft_discard(author=author, version=version, key=NEW_COMMENT_KEY)
     _carry_forward(comment)
     return comment
+
+
+def _proxy(author: User, entered_by: User | None) -> User | None:
+    """Who entered a comment for its author; nobody when the author entered it themselves."""
+    return None if entered_by is None or entered_by.pk == author.pk else entered_by
 
 
 def _carry_forward(thread: Comment) -> None:
@@ -198,7 +252,15 @@ def _carry_forward(thread: Comment) -> None:
 
 
 @transaction.atomic
-def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
+def comment_reply(
+    *,
+    thread: Comment,
+    author: User,
+    body: str,
+    entered_by: User | None = None,
+    source_key: str = "",
+) -> Comment:
+    """Reply in a conversation; ``entered_by`` and ``source_key`` as for ``comment_create``."""
     if thread.parent_id is not None:
         raise RuleBroken(_("Reply to the first comment of the conversation."))
     if thread.withdrawn_at is not None:
@@ -212,8 +274,10 @@ def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
         block_id=thread.block_id,
         quote="",
     )
+    typed = not source_key
     if earlier is not None:
-        draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
+        if typed:
+            draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
         return earlier
     reply = Comment.objects.create(
         version_id=thread.version_id,
@@ -223,8 +287,11 @@ def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
         body=body,
         block_id=thread.block_id,
         visibility=thread.visibility,
+        source_key=source_key,
+        entered_by=_proxy(author, entered_by),
     )
-    draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
+    if typed:
+        draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
     reply_notify(reply=reply)
     return reply
 

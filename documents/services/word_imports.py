@@ -35,8 +35,21 @@ class Choice:
     text: str
 
 
-def word_import_start(*, version: Version, person: User, filename: str, data: bytes) -> WordImport:
-    """Read a Word copy of the version and keep what was found, for the person to check."""
+def word_import_start(
+    *,
+    version: Version,
+    person: User,
+    filename: str,
+    data: bytes,
+    on_behalf_of: User | None = None,
+) -> WordImport:
+    """Read a Word copy of the version and keep what was found, for the person to check.
+
+    ``on_behalf_of``: a partner whose Word file a coordinator brings in for them; the
+    caller has checked that the person may (``documents.access.proxy_partner_in``).
+    """
+    if on_behalf_of is not None and on_behalf_of.pk == person.pk:
+        on_behalf_of = None
     if version.status != VersionStatus.READY:
         raise RuleBroken(_("This version is still being prepared."))
     try:
@@ -85,7 +98,11 @@ def word_import_start(*, version: Version, person: User, filename: str, data: by
         state=WordImportState.CANCELLED, finished_at=timezone.now()
     )
     return WordImport.objects.create(
-        version=version, person=person, filename=filename[:255], proposals=rows
+        version=version,
+        person=person,
+        on_behalf_of=on_behalf_of,
+        filename=filename[:255],
+        proposals=rows,
     )
 
 
@@ -95,6 +112,8 @@ def word_import_confirm(
 ) -> int:
     """Add the chosen comments and replies, as the person's own; returns how many.
 
+    Brought in for a partner (``on_behalf_of``), they are the partner's, entered by the
+    person, under the partner's rules: their round, its deadline, independent review.
     All or nothing: if the review has closed meanwhile, nothing is added and the comments
     stay here to be added once it is open again.
     """
@@ -102,7 +121,10 @@ def word_import_confirm(
     if locked.state != WordImportState.WAITING:
         raise RuleBroken(_("These comments were already added or set aside."))
     version = locked.version
-    person = locked.person
+    entered_by = locked.person if locked.on_behalf_of_id is not None else None
+    person = locked.on_behalf_of or locked.person
+    if entered_by is not None:
+        is_team = False  # the partner's comments, under the partner's rules
     made: dict[str, Comment] = {
         c.source_key: c
         for c in Comment.objects.filter(version=version, author=person).exclude(source_key="")
@@ -124,7 +146,13 @@ def word_import_confirm(
         if row["parent"] and parent is None:
             continue  # a reply whose conversation was left out
         if parent is not None:
-            comment = comment_reply(thread=parent.parent or parent, author=person, body=text)
+            comment = comment_reply(
+                thread=parent.parent or parent,
+                author=person,
+                body=text,
+                entered_by=entered_by,
+                source_key=row["key"],
+            )
         else:
             placed = row["block_id"] and row["method"] != "unplaced"
             if not placed and row["quote"]:
@@ -137,11 +165,12 @@ def word_import_confirm(
                 selectors=row["selectors"] if placed else [],
                 visibility=Visibility.MEMBERS,
                 is_team=is_team,
+                entered_by=entered_by,
+                source_key=row["key"],
             )
-        Comment.objects.filter(pk=comment.pk).update(source_key=row["key"])
-        comment.source_key = row["key"]
         made[row["key"]] = comment
-        added += 1
+        if comment.source_key == row["key"]:
+            added += 1  # not the same words sent a moment ago
     locked.state = WordImportState.DONE
     locked.finished_at = timezone.now()
     locked.save(update_fields=["state", "finished_at"])

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from documents import webannotation, word
-from documents.access import document_in, version_in
+from documents.access import document_in, proxy_partner_in, version_in
 from documents.forms import WordCommentsForm
 from documents.models import (
     Outcome,
@@ -32,6 +32,7 @@ from documents.services.word_imports import (
     word_import_start,
 )
 from engagement.access import StudyAccess, study_view
+from engagement.involvement.selectors import current_partners
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import Action
 from portal.ratelimits import EXPORTS, UPLOADS, limit_reached
@@ -41,6 +42,11 @@ from portal.spreadsheets import Column, Kind, SheetFormat, spreadsheet_response
 
 def _author_name(view: ThreadView) -> str:
     return webannotation.person_name(view.thread.author)
+
+
+def _entered_by(view: ThreadView) -> str:
+    """ "Entered by … on behalf of …" for a comment entered by proxy; empty for any other."""
+    return webannotation.proxy_note(view.thread) or ""
 
 
 @study_view(Action.VIEW_DOCUMENTS)
@@ -82,6 +88,7 @@ YOU_SAID_HEADERS = [
     Column("Passage", Kind.TEXT),
     Column("Comment", Kind.TEXT),
     Column("By", Kind.TEXT),
+    Column("Entered by proxy", Kind.TEXT),
     Column("Date", Kind.DATE),
     Column("State", Kind.TEXT),
     Column("Outcome", Kind.TEXT),
@@ -116,6 +123,7 @@ def _download(title: str, views: list[ThreadView], file_format: str) -> HttpResp
                 passage_of(view),
                 "(withdrawn)" if view.thread.withdrawn_at else view.thread.body,
                 _author_name(view),
+                _entered_by(view),
                 timezone.localtime(view.thread.created_at).date(),
                 state_of(view),
                 answer.get_outcome_display() if answer else "",
@@ -215,33 +223,61 @@ def version_word(
 def version_word_comments(
     request: AuthenticatedHttpRequest, access: StudyAccess, document_id: int, number: int
 ) -> HttpResponse:
-    """Bring in comments made in Word: send the file, check what was found, add it."""
+    """Bring in comments made in Word: send the file, check what was found, add it.
+
+    A coordinator may bring in a partner's file for them: the comments are the partner's,
+    entered by the coordinator ("by proxy").
+    """
     version = version_in(access, document_id, number)
-    waiting = WordImport.objects.filter(
-        version=version, person=request.user, state=WordImportState.WAITING
-    ).first()
-    form = WordCommentsForm()
+    may_proxy = access.may(Action.COMMENT_FOR_PARTNER)
+    partners = current_partners(access.study) if may_proxy else None
+    waiting = (
+        WordImport.objects.filter(
+            version=version, person=request.user, state=WordImportState.WAITING
+        )
+        .select_related("on_behalf_of")
+        .first()
+    )
+    form = WordCommentsForm(partners=partners)
     action = request.POST.get("action", "")
+    status = 200
     if request.method == "POST" and action == "upload":
+        if request.POST.get("partner") and not may_proxy:
+            # Someone else's comments, from a person who may not enter them: refused whole.
+            proxy_partner_in(access, request.POST["partner"])
         refused = limit_reached(request, UPLOADS)
         if refused is not None:
             return refused
-        form = WordCommentsForm(request.POST, request.FILES)
+        form = WordCommentsForm(request.POST, request.FILES, partners=partners)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 word_import_start(
-                    version=version, person=request.user, filename=upload.name, data=upload.read()
+                    version=version,
+                    person=request.user,
+                    filename=upload.name,
+                    data=upload.read(),
+                    on_behalf_of=form.cleaned_data.get("partner"),
                 )
             except RuleBroken as refusal:
                 form.add_error("file", str(refusal))
             else:
                 return redirect(request.path)
+        elif "partner" in form.errors:
+            status = 400  # an id that is not one of this study's partners
     elif request.method == "POST" and waiting is not None and action == "cancel":
         word_import_cancel(word_import=waiting)
         messages.info(request, _("Nothing was added from the Word file."))
         return redirect(request.path)
     elif request.method == "POST" and waiting is not None and action == "confirm":
+        partner = waiting.on_behalf_of
+        if partner is not None and proxy_partner_in(access, partner.pk) is None:
+            messages.error(
+                request,
+                _("%(name)s is no longer a partner in this study, so nothing was added for them.")
+                % {"name": partner.name_seen},
+            )
+            return redirect(request.path)
         choices = {
             row["key"]: Choice(
                 include=request.POST.get(f"include-{row['key']}") == "yes",
@@ -256,15 +292,19 @@ def version_word_comments(
         except RuleBroken as refusal:
             messages.error(request, str(refusal))
             return redirect(request.path)
-        messages.success(
-            request,
-            ngettext(
+        if partner is not None:
+            message = ngettext(
+                "%(n)s comment from %(name)s's Word file was added, as theirs, entered by you.",
+                "%(n)s comments from %(name)s's Word file were added, as theirs, entered by you.",
+                added,
+            ) % {"n": added, "name": partner.name_seen}
+        else:
+            message = ngettext(
                 "%(n)s comment from your Word file was added.",
                 "%(n)s comments from your Word file were added.",
                 added,
-            )
-            % {"n": added},
-        )
+            ) % {"n": added}
+        messages.success(request, message)
         return redirect("version_detail", access.study.pk, document_id, number)
     elif request.method == "POST":
         return redirect(request.path)
@@ -278,4 +318,5 @@ def version_word_comments(
             "form": form,
             "waiting": None if form.is_bound else waiting,
         },
+        status=status,
     )

@@ -15,6 +15,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -228,6 +229,7 @@ def _comments(user: User) -> list[dict[str, Any]]:
             "written": _when(c.created_at),
             "edited": _when(c.edited_at),
             "withdrawn": _when(c.withdrawn_at),
+            "entered_by_the_team": c.by_proxy,
             "answer": _answer(c) if c.parent_id is None else None,
         }
         for c in comments
@@ -249,12 +251,16 @@ def _drafts(user: User) -> list[dict[str, Any]]:
 
 
 def _word_imports(user: User) -> list[dict[str, Any]]:
-    imports = WordImport.objects.filter(person=user).select_related("version__document")
+    # Also those a coordinator brought in for them: the comments in them are theirs.
+    imports = WordImport.objects.filter(Q(person=user) | Q(on_behalf_of=user)).select_related(
+        "version__document"
+    )
     return [
         {
             "document": w.version.document.title,
             "version": w.version.number,
             "file": w.filename,
+            "sent_for_you_by_the_team": w.on_behalf_of_id == user.pk,
             "state": w.state,
             "found": [
                 {"author": p.get("author", ""), "text": p.get("text", "")} for p in w.proposals

@@ -310,7 +310,10 @@ def person_erase(*, person: User, by: User, today: dt.date | None = None) -> Era
     # What was theirs alone: messages to them, unsent words, contributions never sent.
     removed["notifications"] = Notification.objects.filter(recipient=person).delete()[0]
     removed["drafts"] = CommentDraft.objects.filter(author=person).delete()[0]
-    removed["word_imports"] = WordImport.objects.filter(person=person).delete()[0]
+    # Word files they sent, and those a coordinator brought in for them (their words too).
+    removed["word_imports"] = WordImport.objects.filter(
+        Q(person=person) | Q(on_behalf_of=person)
+    ).delete()[0]
     unsent = Contribution.objects.filter(partner=person, state=ContributionState.DRAFT)
     unsent_ids = list(unsent.values_list("pk", flat=True))
     _receipt_forget(list(_receipts(person).filter(contribution_id__in=unsent_ids)))
