@@ -75,12 +75,12 @@ def document_page(
     stored_html: str | Callable[[], str],
     passages: Iterable[Passage],
     counts: dict[str, int],
-    first_words: dict[str, str] | None = None,
+    first_words: dict[str, str] | Callable[[], dict[str, str]] | None = None,
 ) -> str:
     """The version's HTML with the reader's passages marked and each block's comment count.
 
-    ``stored_html`` may be a function that reads it: it is then called only when the page is
-    not in the cache, so a page seen before costs no read of the stored HTML at all."""
+    ``stored_html`` and ``first_words`` may be functions that make them: they are then called
+    only when the page is not in the cache, so a page seen before costs neither."""
     passages = sorted(set(passages), key=lambda p: (p.block_id, p.start, p.end, p.thread_id))
     counted = sorted((block, n) for block, n in counts.items() if n)
     key = (
@@ -93,7 +93,14 @@ def document_page(
     if page is None:
         html = stored_html() if callable(stored_html) else stored_html
         page = (
-            _mark(html, passages, dict(counted), first_words or {}) if passages or counted else html
+            _mark(
+                html,
+                passages,
+                dict(counted),
+                (first_words() if callable(first_words) else first_words) or {},
+            )
+            if passages or counted
+            else html
         )
         cache.set(key, page, CACHE_SECONDS)
     return str(page)

@@ -283,7 +283,7 @@ def _review_context(
                 lambda: page_part(version, shown_part),
                 passages,
                 shown_counts,
-                {block_id: preview(texts[block_id][1]) for block_id in shown_counts},
+                lambda: {block_id: preview(texts[block_id][1]) for block_id in shown_counts},
             )
         ),
         "section": section,

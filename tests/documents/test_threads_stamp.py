@@ -159,3 +159,39 @@ def test_an_unpublished_answer_kept_for_the_team_is_not_shown_to_partners(
     _answer(team, comment)
     assert "We did the thing" in page(team.coordinator, version)
     assert "We did the thing" not in page(team.partner, version)
+
+
+def _trigger_names() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        return {row[0] for row in cursor.fetchall() if "_threads" in row[0]}
+
+
+def test_the_triggers_are_made_again_after_each_migrate_and_keep_working(
+    team: StudyTeam, comment: Comment
+) -> None:
+    from documents.stamps import threads_triggers_create, threads_triggers_drop
+
+    made = _trigger_names()
+    assert {name.split("_threads")[0] for name in made} == {
+        "documents_comment",
+        "documents_commentplacement",
+        "documents_response",
+        "accounts_user",
+    }
+    # As around a migrate: dropped before, made again after, every stamp renewed.
+    before = stamp(comment.version)
+    threads_triggers_drop(connection)
+    assert _trigger_names() == set()
+    Comment.objects.filter(pk=comment.pk).update(body="Changed while migrating")
+    assert stamp(comment.version) == before
+    threads_triggers_create(connection)
+    threads_triggers_create(connection)  # making them twice is harmless
+    assert _trigger_names() == made
+    renewed = stamp(comment.version)
+    assert renewed != before
+    Comment.objects.filter(pk=comment.pk).update(body="Changed again")
+    assert stamp(comment.version) != renewed
