@@ -198,12 +198,20 @@ def _carry_forward(thread: Comment) -> None:
 
 
 @transaction.atomic
-def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
+def comment_reply(*, thread: Comment, author: User, body: str, source_key: str = "") -> Comment:
+    """Reply in the conversation. ``source_key`` names where the reply came from (an email):
+    the same source gives the reply already made, never a second one."""
     if thread.parent_id is not None:
         raise RuleBroken(_("Reply to the first comment of the conversation."))
     if thread.withdrawn_at is not None:
         raise RuleBroken(_("This comment was withdrawn, so it cannot be answered."))
     body = _clean_body(body)
+    if source_key:
+        made = Comment.objects.filter(
+            version_id=thread.version_id, author=author, source_key=source_key
+        ).first()
+        if made is not None:
+            return made
     earlier = _already_sent(
         author=author,
         version_id=thread.version_id,
@@ -223,6 +231,7 @@ def comment_reply(*, thread: Comment, author: User, body: str) -> Comment:
         body=body,
         block_id=thread.block_id,
         visibility=thread.visibility,
+        source_key=source_key,
     )
     draft_discard(author=author, version=thread.version, key=reply_key(thread.pk))
     reply_notify(reply=reply)
