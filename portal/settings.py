@@ -236,6 +236,9 @@ if INBOUND_PROVIDER:
         raise ImproperlyConfigured(
             'INBOUND_PROVIDER needs a WEBHOOK_SECRET ("user:password") in ANYMAIL.'
         )
+    # Some providers post the whole message, attachments included, as one form field or as
+    # JSON: Django's default of 2.5 MB would refuse a reply that carries a photo.
+    DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, (REPLY_MAX_MB + 1) * 1024 * 1024)
 
 # Celery: a file-system broker under var/ unless a real broker is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

@@ -130,11 +130,19 @@ def test_replies_by_email_need_a_domain_and_a_webhook_password(tmp_path):
         "INBOUND_PROVIDER": "mailgun",
         "ANYMAIL": '{"WEBHOOK_SECRET": "anymail:secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "k"}',
     }
-    got = _settings_of(env, tmp_path, "REPLY_DOMAIN", "REPLY_MAX_AGE_DAYS", "INBOUND_PROVIDER")
+    names = (
+        "REPLY_DOMAIN",
+        "REPLY_MAX_AGE_DAYS",
+        "INBOUND_PROVIDER",
+        "DATA_UPLOAD_MAX_MEMORY_SIZE",
+    )
+    got = _settings_of(env, tmp_path, *names)
     assert got == {
         "REPLY_DOMAIN": "reply.example.org",
         "REPLY_MAX_AGE_DAYS": 90,
         "INBOUND_PROVIDER": "mailgun",
+        # A reply of REPLY_MAX_MB (10) posted whole by the provider is read.
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": 11 * 1024 * 1024,
     }
     for bad, says in (
         ({"ANYMAIL": "{}"}, "WEBHOOK_SECRET"),
