@@ -130,10 +130,13 @@ def _handle(
         return
     words = reply_words(message)
 
-    def refuse(outcome: str, reason: str, link: str = "") -> None:
+    def refuse(outcome: str, reason: str, link: str = "", *, from_the_person: bool) -> None:
         record.outcome, record.detail = outcome, reason[:300]
+        # Their words go back only to the person's own address: to anyone else, a forged
+        # From would make the portal mail a stranger whatever text it was given.
+        sent_back = words.text if from_the_person else ""
         record.explained = _explain(
-            record, reason=reason, link=link, words=words.text, about=message_id
+            record, reason=reason, link=link, words=sent_back, about=message_id
         )
 
     reading = token_read(token)
@@ -145,6 +148,7 @@ def _handle(
                 "not added. Reply to the email the portal sent you, or log in to the portal "
                 "and reply there."
             ),
+            from_the_person=False,
         )
         return
     record.thread_id = reading.thread_id
@@ -153,6 +157,7 @@ def _handle(
         refuse(
             InboundOutcome.REFUSED,
             _("The portal account this reply was for is closed, so your reply was not added."),
+            from_the_person=False,
         )
         return
     record.person = person
@@ -164,6 +169,7 @@ def _handle(
                 "uses, so it was not added. Reply from the address the email was sent to, "
                 "or log in to the portal and reply there."
             ),
+            from_the_person=False,
         )
         return
     if not _handler:
@@ -181,7 +187,7 @@ def _handle(
             )
         )
     except ReplyRefused as refusal:
-        refuse(refusal.outcome, str(refusal), refusal.link)
+        refuse(refusal.outcome, str(refusal), refusal.link, from_the_person=True)
         return
     record.outcome, record.comment_id = InboundOutcome.POSTED, posted.comment_id
     if words.attachments:

@@ -159,7 +159,8 @@ def test_a_reply_from_another_address_is_refused_and_the_sender_told(
     assert told is not None
     assert told.to == ["someone@else.example"]
     assert "not the one your portal account uses" in told.body
-    assert "The second paragraph, please." in told.body  # their words come back
+    # Their words go back only to the person's own address, never to a stranger's.
+    assert "The second paragraph, please." not in told.body
     assert told.extra_headers["Auto-Submitted"] == "auto-replied"
     assert not told.reply_to
 
@@ -270,6 +271,7 @@ def test_a_partners_reply_after_the_round_closed_is_refused_with_a_link(
     assert record.outcome == InboundOutcome.ROUND_CLOSED
     assert replies_in(conversation) == []
     assert "closed on" in told.body
+    assert "The second paragraph, please." in told.body  # their words, so nothing is lost
     assert f"thread={conversation.thread.pk}" in told.body
 
 
