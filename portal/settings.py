@@ -6,6 +6,7 @@ broker and emails written as files, all under var/. See .env.example.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -229,6 +230,14 @@ REPLY_MAX_MB = env_int("REPLY_MAX_MB", 10, minimum=1)
 if INBOUND_PROVIDER:
     if not re.fullmatch(r"[a-z_]+", INBOUND_PROVIDER):
         raise ImproperlyConfigured("INBOUND_PROVIDER must be an anymail provider's name.")
+    try:
+        _inbound_webhook = importlib.util.find_spec(f"anymail.webhooks.{INBOUND_PROVIDER}")
+    except ModuleNotFoundError:  # the "providers" extra is not installed
+        _inbound_webhook = None
+    if _inbound_webhook is None:
+        raise ImproperlyConfigured(
+            "INBOUND_PROVIDER must name a provider of django-anymail (the providers extra)."
+        )
     if not REPLY_DOMAIN:
         raise ImproperlyConfigured("INBOUND_PROVIDER needs REPLY_DOMAIN.")
     # Without it the webhook would take mail from anyone on the web.

@@ -149,6 +149,7 @@ def test_replies_by_email_need_a_domain_and_a_webhook_password(tmp_path):
         ({"REPLY_DOMAIN": ""}, "INBOUND_PROVIDER needs REPLY_DOMAIN"),
         ({"REPLY_DOMAIN": "not a domain@"}, "REPLY_DOMAIN must be a domain name"),
         ({"INBOUND_PROVIDER": "../evil"}, "INBOUND_PROVIDER"),
+        ({"INBOUND_PROVIDER": "mailgn"}, "INBOUND_PROVIDER must name a provider"),
     ):
         run = _manage("check", env={**env, **bad}, var_dir=tmp_path)
         assert run.returncode != 0
