@@ -208,11 +208,31 @@ def reply_words(message: EmailMessage) -> ReplyWords:
     text = _decode(body)
     text = html_to_text(text) if from_html else text[:MAX_TEXT_READ]
     text = _tidy(text[:MAX_TEXT_READ])
-    # Lists written with hyphens are the person's words, not a signature.
-    parsed = ParsedReply(text=text, languages=REPLY_LANGUAGES, keep_hyphen_lists=True).read()
-    latest = parsed.replies[0].body if parsed.replies else text
     return ReplyWords(
-        text=_tidy(_without_quoted_tail(_tidy(latest))),
+        text=_tidy(_without_quoted_tail(_tidy(_latest_reply(text)))),
         attachments=attachments,
         from_html=from_html,
     )
+
+
+def _is_sign_off(line: str) -> bool:
+    """Whether a line the parser took for the start of a signature reads as one ("Thanks,",
+    "Kind regards, Pat", "--", "Sent from my phone") rather than as a sentence that begins
+    with the same words ("Thanks, that is clearer now.")."""
+    line = line.strip()
+    return len(line.split()) <= 4 and not line.endswith((".", "!", "?", ":", ";"))
+
+
+def _latest_reply(text: str) -> str:
+    """The newest reply in the text, without the quoted history, and without its signature
+    when what would be taken off starts like one: a person's words are never dropped for a
+    guess."""
+    # Lists written with hyphens are the person's words, not a signature.
+    parsed = ParsedReply(text=text, languages=REPLY_LANGUAGES, keep_hyphen_lists=True).read()
+    if not parsed.replies:
+        return text
+    latest = parsed.replies[0]
+    signature = str(latest.signatures or "")
+    if signature and not _is_sign_off(signature.split("\n", 1)[0]):
+        return str(latest.full_body)
+    return str(latest.body)

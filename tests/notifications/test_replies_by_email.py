@@ -104,6 +104,21 @@ def test_a_list_written_with_hyphens_is_kept(team: StudyTeam, conversation: Conv
     assert [r.body for r in replies_in(conversation)] == [words]
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        "I read it again.\nThanks, that is clearer now.\nOne more thing: the title.",
+        "Point one.\nBest, I think, is the second version.\nEnd.",
+    ],
+)
+def test_a_sentence_that_starts_like_a_sign_off_is_kept(
+    team: StudyTeam, conversation: Conversation, words: str
+) -> None:
+    message = reply_mail(to=conversation.partner_address, sender=team.partner.email, text=words)
+    receive(message, conversation.partner_address)
+    assert [r.body for r in replies_in(conversation)] == [words]
+
+
 def test_the_sender_address_is_matched_whatever_its_case(
     team: StudyTeam, conversation: Conversation
 ) -> None:
