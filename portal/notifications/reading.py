@@ -37,6 +37,19 @@ _AUTOMATIC_HEADERS = (
     "X-Failed-Recipients",
     "List-Id",
 )
+# What out-of-office replies that set no header at all still put first in their subject.
+_AUTOMATIC_SUBJECTS = (
+    "auto:",
+    "automatic reply",
+    "autoreply",
+    "auto-reply",
+    "auto reply",
+    "out of office",
+    "out of the office",
+    "undeliverable:",
+    "undelivered mail",
+    "delivery status notification",
+)
 # Exchange marks its own automatic messages (out of office, delivery reports) with these.
 _SUPPRESSED = {"all", "oof", "autoreply", "dr", "ndr", "rn", "nrn"}
 _BLOCKS = {
@@ -106,6 +119,9 @@ def automatic_reason(message: Message, envelope_sender: str | None) -> str | Non
     suppress = header(message, "X-Auto-Response-Suppress").lower().replace(" ", "").split(",")
     if _SUPPRESSED.intersection(suppress):
         return "X-Auto-Response-Suppress is present"
+    subject = header(message, "Subject").lower()
+    if subject.startswith(_AUTOMATIC_SUBJECTS):
+        return f"Subject: {subject[:40]}"
     if message.get_content_type() == "multipart/report":
         return "a delivery or read report"
     # No Return-Path header at all is usual over SMTP (the final server adds it); an empty

@@ -77,9 +77,10 @@ def reply_mail(
     message = EmailMessage()
     message["From"] = f"A Person <{sender}>"
     message["To"] = to
-    message["Subject"] = "Re: A reply about your comment"
+    headers = dict(headers or {})
+    message["Subject"] = headers.pop("Subject", "Re: A reply about your comment")
     message["Message-ID"] = message_id or make_msgid(domain="mail.example.net")
-    for name, value in (headers or {}).items():
+    for name, value in headers.items():
         message[name] = value
     if text is not None:
         message.set_content(text)

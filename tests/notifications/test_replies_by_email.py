@@ -334,6 +334,8 @@ def test_explanations_to_one_address_are_limited(
         ({"Return-Path": "<>"}, None, None),
         ({}, "MAILER-DAEMON@mx.example.net", None),
         ({}, "pat@example.net", "mailer-daemon@mx.example.net"),
+        ({"Subject": "Automatic reply: A reply about your comment"}, "pat@example.net", None),
+        ({"Subject": "Out of Office: Re: hi"}, "pat@example.net", None),
     ],
 )
 def test_automatic_replies_and_bounces_are_neither_posted_nor_answered(
