@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 from django.core import mail
+from django.db import OperationalError
 
 from portal.notifications.models import InboundMail, InboundOutcome, Kind, Notification
 from portal.notifications.receiver import receiver_controller
@@ -148,3 +149,27 @@ def test_a_forged_reply_over_smtp_is_explained_to_its_sender(
     (told,) = mail.outbox[before:]
     assert told.to == [team.partner.email]
     assert "not one the portal gave" in told.body
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"), [(OperationalError("the database has gone"), 451), (KeyError("bug"), 554)]
+)
+def test_a_failure_is_answered_so_that_the_message_is_not_lost(
+    team: StudyTeam,
+    conversation: Conversation,
+    receiver: Callable[..., int],
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    code: int,
+) -> None:
+    def broken(**kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr("portal.notifications.receiver.inbound_receive", broken)
+    port = receiver()
+    message = reply_mail(to=conversation.partner_address, sender=team.partner.email)
+    # 451: try again later (nothing is lost); 554: returned to the person, with their words.
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        send(port, message, conversation.partner_address)
+    assert refused.value.smtp_code == code
+    assert partner_replies(conversation, team) == []
