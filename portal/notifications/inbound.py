@@ -91,7 +91,8 @@ def inbound_receive(
 
     ``envelope_sender`` is the SMTP MAIL FROM ("" for a bounce, None when not known).
     """
-    key, message_id = message_key(message, raw)
+    token = token_in(list(recipients))
+    key, message_id = message_key(message, raw, scope=token or "")
     sender = address_of(header(message, "From"))
     record = InboundMail(
         message_key=key,
@@ -108,7 +109,7 @@ def inbound_receive(
                 record.save()
         except IntegrityError:
             return InboundMail.objects.get(message_key=key)
-        _handle(record, message, envelope_sender, list(recipients), message_id)
+        _handle(record, message, envelope_sender, token, message_id)
         record.save()
     return record
 
@@ -117,14 +118,13 @@ def _handle(
     record: InboundMail,
     message: EmailMessage,
     envelope_sender: str | None,
-    recipients: list[str],
+    token: str | None,
     message_id: str,
 ) -> None:
     automatic = automatic_reason(message, envelope_sender)
     if automatic is not None:
         record.outcome, record.detail = InboundOutcome.AUTOMATIC, automatic[:300]
         return
-    token = token_in(recipients)
     if token is None:
         record.outcome = InboundOutcome.NOT_FOR_US
         return

@@ -86,18 +86,21 @@ def recipients_of(message: Message) -> list[str]:
     return found
 
 
-def message_key(message: Message, raw: bytes | None = None) -> tuple[str, str]:
+def message_key(message: Message, raw: bytes | None = None, *, scope: str = "") -> tuple[str, str]:
     """(a digest that names the message, its Message-ID): the same message delivered twice
-    has the same digest. One without a Message-ID is named by its whole content."""
+    has the same digest. One without a Message-ID is named by its whole content. ``scope``
+    (the reply address's token) keeps two senders whose mail programs reuse a Message-ID
+    apart."""
     message_id = header(message, "Message-ID")
     if message_id:
-        return hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest(), message_id
+        named = f"{scope}\n{message_id}".encode("utf-8", "replace")
+        return hashlib.sha256(named).hexdigest(), message_id
     if raw is None:
         try:
             raw = message.as_bytes()
         except Exception:  # some parsed messages cannot be written back
             raw = repr(sorted(message.items())).encode("utf-8", "replace")
-    return hashlib.sha256(raw).hexdigest(), ""
+    return hashlib.sha256(scope.encode("utf-8", "replace") + b"\n" + raw).hexdigest(), ""
 
 
 def automatic_reason(message: Message, envelope_sender: str | None) -> str | None:

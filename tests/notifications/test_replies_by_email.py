@@ -137,6 +137,20 @@ def test_the_same_message_delivered_twice_is_posted_once(
     assert InboundMail.objects.count() == 1
 
 
+def test_a_message_id_reused_by_another_person_does_not_hide_their_reply(
+    team: StudyTeam, conversation: Conversation
+) -> None:
+    researcher_address = reply_address(user_id=team.researcher.pk, thread_id=conversation.thread.pk)
+    for sender, address in (
+        (team.partner.email, conversation.partner_address),
+        (team.researcher.email, researcher_address),
+    ):
+        message = reply_mail(to=address, sender=sender, message_id="<1@same.example>")
+        assert receive(message, address).outcome == InboundOutcome.POSTED
+    assert conversation.thread.replies.filter(author=team.partner).count() == 1
+    assert conversation.thread.replies.filter(author=team.researcher).count() == 2
+
+
 def test_the_others_in_the_conversation_hear_of_a_reply_by_email(
     team: StudyTeam, conversation: Conversation
 ) -> None:
