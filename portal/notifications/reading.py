@@ -217,21 +217,24 @@ def reply_words(message: EmailMessage) -> ReplyWords:
                 attachments += 1
         except Exception:  # noqa: S112 — an unreadable part is not counted
             continue
-    try:
-        body = message.get_body(preferencelist=("plain", "html"))
-    except Exception:  # a malformed structure has no body to find
-        body = None
-    if body is None:
-        return ReplyWords(text="", attachments=attachments, from_html=False)
-    from_html = body.get_content_type() == "text/html"
-    text = _decode(body)
-    text = html_to_text(text) if from_html else text[:MAX_TEXT_READ]
-    text = _tidy(text[:MAX_TEXT_READ])
-    return ReplyWords(
-        text=_tidy(_without_quoted_tail(_tidy(_latest_reply(text)))),
-        attachments=attachments,
-        from_html=from_html,
-    )
+    # The plain text part first; some mail programs send an empty one beside the HTML.
+    for kind in ("plain", "html"):
+        try:
+            body = message.get_body(preferencelist=(kind,))
+        except Exception:  # a malformed structure has no body to find
+            body = None
+        if body is None:
+            continue
+        from_html = kind == "html"
+        text = _decode(body)
+        text = _tidy((html_to_text(text) if from_html else text)[:MAX_TEXT_READ])
+        if text:
+            return ReplyWords(
+                text=_tidy(_without_quoted_tail(_tidy(_latest_reply(text)))),
+                attachments=attachments,
+                from_html=from_html,
+            )
+    return ReplyWords(text="", attachments=attachments, from_html=False)
 
 
 def _is_sign_off(line: str) -> bool:

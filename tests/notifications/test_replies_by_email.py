@@ -451,6 +451,19 @@ def test_the_plain_text_part_is_preferred_to_the_html(
     assert [r.body for r in replies_in(conversation)] == ["Plain words."]
 
 
+def test_an_empty_plain_text_part_gives_way_to_the_html(
+    team: StudyTeam, conversation: Conversation
+) -> None:
+    message = reply_mail(
+        to=conversation.partner_address,
+        sender=team.partner.email,
+        text=" \n",
+        html="<div>Only in the HTML.</div>",
+    )
+    receive(message, conversation.partner_address)
+    assert [r.body for r in replies_in(conversation)] == ["Only in the HTML."]
+
+
 def test_a_reply_longer_than_a_comment_is_refused_and_its_words_sent_back_bounded(
     team: StudyTeam, conversation: Conversation, django_capture_on_commit_callbacks
 ) -> None:
