@@ -389,6 +389,8 @@ def _reply_thread(thread: Comment, is_team: bool) -> int | None:
     """The conversation the person may answer by replying to the email, if any: as the
     replies by email are taken (documents.services.email_replies), a partner's only while
     its round is open."""
+    if not replies_enabled():
+        return None
     review_round = thread.round
     if is_team or review_round is None or review_round.deadline > timezone.now():
         return thread.pk
