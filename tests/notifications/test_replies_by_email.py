@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from documents.models import Assignment, Comment, ReviewRound, Visibility
@@ -17,9 +18,9 @@ from engagement.services import membership_end
 from portal.notifications.inbound import inbound_receive
 from portal.notifications.models import InboundMail, InboundOutcome, Kind, Notification
 from portal.notifications.replies import reply_address
-from tests.conftest import StudyTeam
+from tests.conftest import StudyTeam, client_for, give_totp
 from tests.documents.builders import thread
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.notifications.replies import (
     REPLY_DOMAIN,
     Conversation,
@@ -590,3 +591,25 @@ def test_mail_to_an_address_that_is_not_a_reply_address_is_not_posted(
     record = receive(message, f"info@{REPLY_DOMAIN}")
     assert record.outcome == InboundOutcome.NOT_FOR_US
     assert replies_in(conversation) == []
+
+
+def test_a_site_admin_reads_what_came_back_but_cannot_change_it(
+    team: StudyTeam, conversation: Conversation
+) -> None:
+    receive(
+        reply_mail(to=conversation.partner_address, sender=team.partner.email),
+        conversation.partner_address,
+    )
+    record = InboundMail.objects.get()
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    give_totp(admin)
+    client = client_for(admin)
+    listing = client.get(reverse("admin:notifications_inboundmail_changelist"))
+    assert listing.status_code == 200
+    assert "Posted in the conversation" in listing.content.decode()
+    change = reverse("admin:notifications_inboundmail_change", args=[record.pk])
+    assert client.get(change).status_code == 200
+    client.post(change, {"outcome": "refused", "sender": "x@example.org"})
+    record.refresh_from_db()
+    assert record.outcome == InboundOutcome.POSTED
+    assert client.get(reverse("admin:notifications_inboundmail_add")).status_code == 403
