@@ -23,8 +23,11 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from documents.reminders import relevance_checks_register
+        from documents.services.email_replies import reply_by_email
+        from portal.notifications.inbound import reply_handler_register
 
         relevance_checks_register()
+        reply_handler_register(reply_by_email)
         # See documents.stamps: the triggers are made again after every migrate.
         pre_migrate.connect(_drop_triggers, sender=self, dispatch_uid="documents-threads-drop")
         post_migrate.connect(_create_triggers, sender=self, dispatch_uid="documents-threads-create")

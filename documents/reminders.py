@@ -34,8 +34,9 @@ from engagement.models import Membership
 from portal.accounts.models import User
 from portal.notifications.models import Delivery, Kind, Notification
 from portal.notifications.relevance import relevance_register
+from portal.notifications.replies import replies_enabled
 from portal.notifications.services import Attachment, Message, notifications_record
-from portal.permissions import Role
+from portal.permissions import Role, team_roles
 from portal.rules import RuleBroken
 
 # Deadlines that passed longer ago than this are history, not news.
@@ -374,12 +375,35 @@ def _thread_link(thread: Comment) -> str:
     return thread_address(version_link(thread.version), thread.pk)
 
 
+def _team_among(study_id: int, people: set[int]) -> set[int]:
+    if not replies_enabled() or not people:
+        return set()  # only replying by email needs to know
+    return set(
+        Membership.objects.filter(
+            study_id=study_id, user_id__in=people, role__in=team_roles(), left_on__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _reply_thread(thread: Comment, is_team: bool) -> int | None:
+    """The conversation the person may answer by replying to the email, if any: as the
+    replies by email are taken (documents.services.email_replies), a partner's only while
+    its round is open."""
+    if not replies_enabled():
+        return None
+    review_round = thread.round
+    if is_team or review_round is None or review_round.deadline > timezone.now():
+        return thread.pk
+    return None
+
+
 def answer_notify(*, response: Response) -> None:
     """Tell the comment's author that the team published an answer."""
     thread = response.comment
     if response.published_at is None or thread.author_id == response.author_id:
         return
     document = thread.version.document
+    is_team = bool(_team_among(document.study_id, {thread.author_id}))
     notifications_record(
         [
             Message(
@@ -399,6 +423,7 @@ def answer_notify(*, response: Response) -> None:
                     "outcome": response.get_outcome_display(),
                     "answer": response.body,
                 },
+                reply_thread_id=_reply_thread(thread, is_team),
             )
         ]
     )
@@ -425,6 +450,7 @@ def reply_notify(*, reply: Comment) -> None:
         for user in User.objects.filter(pk__in=people).select_related("profile")
         if user.pk == thread.author_id or (document.study_id, user.pk) in members
     ]
+    team = _team_among(document.study_id, {user.pk for user in recipients})
     notifications_record(
         Message(
             recipient=user,
@@ -441,6 +467,7 @@ def reply_notify(*, reply: Comment) -> None:
                 "document_title": document.title,
                 "reply_text": reply.body[:1000],
             },
+            reply_thread_id=_reply_thread(thread, user.pk in team),
         )
         for user in recipients
     )

@@ -36,6 +36,7 @@ def message_to_dict(message: EmailMessage) -> dict[str, Any]:
         "from_email": message.from_email,
         "to": list(message.to),
         "html": next((str(c) for c, mime in alternatives if mime == "text/html"), None),
+        "headers": dict(message.extra_headers),
     }
 
 
@@ -45,6 +46,7 @@ def message_from_dict(data: dict[str, Any]) -> EmailMultiAlternatives:
         body=data["body"],
         from_email=data["from_email"],
         to=data["to"],
+        headers=data.get("headers") or {},
     )
     if data.get("html"):
         message.attach_alternative(data["html"], "text/html")

@@ -6,6 +6,7 @@ broker and emails written as files, all under var/. See .env.example.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -198,16 +199,20 @@ EMAIL_HOST = env_str("EMAIL_HOST", "")
 # backend's name (postmark, mailgun, sendgrid, amazon_ses, brevo, …) and its settings as JSON,
 # e.g. EMAIL_PROVIDER=postmark ANYMAIL='{"POSTMARK_SERVER_TOKEN": "…"}'.
 EMAIL_PROVIDER = env_str("EMAIL_PROVIDER", "")
-if EMAIL_PROVIDER:
-    if not re.fullmatch(r"[a-z_]+", EMAIL_PROVIDER):
-        raise ImproperlyConfigured("EMAIL_PROVIDER must be an anymail backend's name.")
-    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+# Replies by email arrive through a provider's inbound webhook (django-anymail) when this names
+# the provider (mailgun, postmark, sendgrid, amazon_ses, …), or through `manage.py receive_mail`.
+INBOUND_PROVIDER = env_str("INBOUND_PROVIDER", "")
+if EMAIL_PROVIDER or INBOUND_PROVIDER:
     try:
         ANYMAIL = json.loads(env_str("ANYMAIL", "{}"))
     except ValueError as error:
         raise ImproperlyConfigured("ANYMAIL must be a JSON object of anymail settings.") from error
     if not isinstance(ANYMAIL, dict):
         raise ImproperlyConfigured("ANYMAIL must be a JSON object of anymail settings.")
+if EMAIL_PROVIDER:
+    if not re.fullmatch(r"[a-z_]+", EMAIL_PROVIDER):
+        raise ImproperlyConfigured("EMAIL_PROVIDER must be an anymail backend's name.")
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
 elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
@@ -218,6 +223,38 @@ elif EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# Replies by email: notifications about a conversation carry a Reply-To address
+# reply+<token>@REPLY_DOMAIN, and what comes back to it is posted in the conversation. Empty:
+# no Reply-To, and the emails say nothing about replying.
+REPLY_DOMAIN = env_str("REPLY_DOMAIN", "").strip().lower()
+if REPLY_DOMAIN and not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", REPLY_DOMAIN):
+    raise ImproperlyConfigured("REPLY_DOMAIN must be a domain name, e.g. reply.example.org.")
+# A reply to an email older than this is not posted; the person is told to reply in the portal.
+REPLY_MAX_AGE_DAYS = env_int("REPLY_MAX_AGE_DAYS", 90, minimum=1)
+# The largest email the receiver takes, attachments included (megabytes).
+REPLY_MAX_MB = env_int("REPLY_MAX_MB", 10, minimum=1)
+if INBOUND_PROVIDER:
+    if not re.fullmatch(r"[a-z_]+", INBOUND_PROVIDER):
+        raise ImproperlyConfigured("INBOUND_PROVIDER must be an anymail provider's name.")
+    try:
+        _inbound_webhook = importlib.util.find_spec(f"anymail.webhooks.{INBOUND_PROVIDER}")
+    except ModuleNotFoundError:  # the "providers" extra is not installed
+        _inbound_webhook = None
+    if _inbound_webhook is None:
+        raise ImproperlyConfigured(
+            "INBOUND_PROVIDER must name a provider of django-anymail (the providers extra)."
+        )
+    if not REPLY_DOMAIN:
+        raise ImproperlyConfigured("INBOUND_PROVIDER needs REPLY_DOMAIN.")
+    # Without it the webhook would take mail from anyone on the web.
+    if not ANYMAIL.get("WEBHOOK_SECRET"):
+        raise ImproperlyConfigured(
+            'INBOUND_PROVIDER needs a WEBHOOK_SECRET ("user:password") in ANYMAIL.'
+        )
+    # Some providers post the whole message, attachments included, as one form field or as
+    # JSON: Django's default of 2.5 MB would refuse a reply that carries a photo.
+    DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, (REPLY_MAX_MB + 1) * 1024 * 1024)
 
 # Celery: a file-system broker under var/ unless a real broker is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

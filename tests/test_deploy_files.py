@@ -53,7 +53,7 @@ def test_the_proxies_limit_uploads_and_pass_the_visitors_address() -> None:
 
 def test_the_systemd_units_start_the_web_the_workers_and_one_beat() -> None:
     starts = {}
-    for name in ("ppie-web", "ppie-worker", "ppie-beat"):
+    for name in ("ppie-web", "ppie-worker", "ppie-beat", "ppie-mail"):
         unit = configparser.ConfigParser(strict=False, interpolation=None)
         unit.optionxform = str  # type: ignore[assignment,method-assign]
         unit.read(ROOT / "deploy" / "systemd" / f"{name}.service")
@@ -67,3 +67,4 @@ def test_the_systemd_units_start_the_web_the_workers_and_one_beat() -> None:
     assert "127.0.0.1:8000" in starts["ppie-web"]
     assert "celery -A portal worker" in starts["ppie-worker"]
     assert "celery -A portal beat" in starts["ppie-beat"]
+    assert "manage.py receive_mail --lmtp" in starts["ppie-mail"]

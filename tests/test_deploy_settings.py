@@ -121,3 +121,36 @@ def test_email_can_go_through_a_providers_api(tmp_path):
         run = _manage("check", env={**PRODUCTION, **bad}, var_dir=tmp_path)
         assert run.returncode != 0
         assert "EMAIL_PROVIDER" in run.stderr or "ANYMAIL" in run.stderr
+
+
+def test_replies_by_email_need_a_domain_and_a_webhook_password(tmp_path):
+    env = {
+        **PRODUCTION,
+        "REPLY_DOMAIN": "Reply.Example.org",
+        "INBOUND_PROVIDER": "mailgun",
+        "ANYMAIL": '{"WEBHOOK_SECRET": "anymail:secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "k"}',
+    }
+    names = (
+        "REPLY_DOMAIN",
+        "REPLY_MAX_AGE_DAYS",
+        "INBOUND_PROVIDER",
+        "DATA_UPLOAD_MAX_MEMORY_SIZE",
+    )
+    got = _settings_of(env, tmp_path, *names)
+    assert got == {
+        "REPLY_DOMAIN": "reply.example.org",
+        "REPLY_MAX_AGE_DAYS": 90,
+        "INBOUND_PROVIDER": "mailgun",
+        # A reply of REPLY_MAX_MB (10) posted whole by the provider is read.
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": 11 * 1024 * 1024,
+    }
+    for bad, says in (
+        ({"ANYMAIL": "{}"}, "WEBHOOK_SECRET"),
+        ({"REPLY_DOMAIN": ""}, "INBOUND_PROVIDER needs REPLY_DOMAIN"),
+        ({"REPLY_DOMAIN": "not a domain@"}, "REPLY_DOMAIN must be a domain name"),
+        ({"INBOUND_PROVIDER": "../evil"}, "INBOUND_PROVIDER"),
+        ({"INBOUND_PROVIDER": "mailgn"}, "INBOUND_PROVIDER must name a provider"),
+    ):
+        run = _manage("check", env={**env, **bad}, var_dir=tmp_path)
+        assert run.returncode != 0
+        assert says in run.stderr

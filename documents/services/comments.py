@@ -266,6 +266,12 @@ def comment_reply(
     if thread.withdrawn_at is not None:
         raise RuleBroken(_("This comment was withdrawn, so it cannot be answered."))
     body = _clean_body(body)
+    if source_key:
+        made = Comment.objects.filter(
+            version_id=thread.version_id, author=author, source_key=source_key
+        ).first()
+        if made is not None:
+            return made
     earlier = _already_sent(
         author=author,
         version_id=thread.version_id,

@@ -73,6 +73,9 @@ class Notification(models.Model):
     claim = models.CharField(max_length=32, blank=True, default="", db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The conversation a reply to this email joins (a comment id: the apps own that table);
+    # empty when the email is not about one, or replying by email was not offered.
+    reply_thread_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -90,3 +93,53 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient_id}"
+
+
+class InboundOutcome(models.TextChoices):
+    POSTED = "posted", _("Posted in the conversation")
+    AUTOMATIC = "automatic", _("Ignored: an automatic reply or a bounce")
+    NOT_FOR_US = "not_for_us", _("Refused: not sent to a reply address")
+    FORGED = "forged", _("Refused: the reply address is not one the portal gave")
+    EXPIRED = "expired", _("Refused: the email replied to is too old")
+    WRONG_SENDER = "wrong_sender", _("Refused: sent from another address than the person's")
+    NOT_VISIBLE = "not_visible", _("Refused: the person can no longer see the conversation")
+    ROUND_CLOSED = "round_closed", _("Refused: the review round has closed")
+    REFUSED = "refused", _("Refused by the conversation's rules")
+    UNREADABLE = "unreadable", _("Refused: no words could be read from it")
+    TOO_LONG = "too_long", _("Refused: longer than a comment may be")
+
+
+class InboundMail(models.Model):
+    """One email received at a reply address and what became of it, once per message.
+
+    The body is not kept: what was posted is in the conversation, and a refused reply goes
+    back to its sender in the explanation.
+    """
+
+    # A digest of the Message-ID (or of the whole message when it has none): the same
+    # message delivered twice is handled once.
+    message_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    via = models.CharField(max_length=32)
+    sender = models.CharField(max_length=254, blank=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The conversation and the reply posted in it, as ids: the apps own those tables.
+    thread_id = models.PositiveBigIntegerField(null=True, blank=True)
+    comment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=InboundOutcome.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    explained = models.BooleanField(default=False)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["sender", "received_at"], name="inbound_by_sender")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.received_at:%Y-%m-%d %H:%M})"

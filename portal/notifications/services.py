@@ -30,6 +30,7 @@ from portal.accounts.models import Profile, User
 from portal.email import PermanentMailError, TemporaryMailError, email_render, email_send_now
 from portal.notifications.models import Delivery, Frequency, Kind, Notification
 from portal.notifications.relevance import not_relevant
+from portal.notifications.replies import replies_enabled, reply_address
 from portal.notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,12 @@ class Message:
     study_id: int | None = None
     essential: bool = False
     attachments: Sequence[Attachment] = ()
+    # The conversation the person may answer by replying to the email (a comment id).
+    reply_thread_id: int | None = None
+
+    @property
+    def reply_by_email(self) -> bool:
+        return self.reply_thread_id is not None and replies_enabled()
 
 
 def absolute(link: str) -> str:
@@ -107,6 +114,7 @@ class _Rendered:
             "link_url": absolute(message.link),
             **_site_links(),
             "unsubscribe_url": "" if message.essential else unsubscribe,
+            "reply_by_email": message.reply_by_email,
         }
         email = email_render(template=f"notifications/{message.template}", to=[], context=context)
         self.subject = str(email.subject)
@@ -139,6 +147,7 @@ def _row(message: Message, rendered: _Rendered) -> Notification:
         essential=message.essential,
         delivery=_delivery(message),
         attachments=[a.__dict__ for a in message.attachments],
+        reply_thread_id=message.reply_thread_id if message.reply_by_email else None,
         subject=subject[:300],
         text_body=text,
         html_body=html,
@@ -152,12 +161,18 @@ def notifications_record(messages: Iterable[Message]) -> int:
     """
     # Messages that share their words (the same context object, say one round's partners)
     # are rendered once.
-    rendered: dict[tuple[str, int, str, bool], _Rendered] = {}
+    rendered: dict[tuple[str, int, str, bool, bool], _Rendered] = {}
     rows = []
     for message in messages:
         if message.recipient.former_number is not None:
             continue  # their personal data was erased: nothing more is kept for them
-        key = (message.template, id(message.context), message.title, message.essential)
+        key = (
+            message.template,
+            id(message.context),
+            message.title,
+            message.essential,
+            message.reply_by_email,
+        )
         if key not in rendered:
             rendered[key] = _Rendered(message)
         rows.append(_row(message, rendered[key]))
@@ -207,6 +222,11 @@ def _email(notification: Notification) -> EmailMultiAlternatives:
         message.attach_alternative(notification.html_body, "text/html")
     for attachment in notification.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    if notification.reply_thread_id is not None and replies_enabled():
+        # Made as it is sent, so the reply's age is counted from this email.
+        message.reply_to = [
+            reply_address(user_id=notification.recipient_id, thread_id=notification.reply_thread_id)
+        ]
     if not notification.essential:
         url = unsubscribe_url(notification.recipient_id)
         message.extra_headers["List-Unsubscribe"] = f"<{url}>"

@@ -26,7 +26,7 @@ from portal.accounts.models import Erasure, Profile, SensitiveAccess, User
 from portal.home.models import InvolvementLog
 from portal.home.privacy.services import person_erase, receipts_purge
 from portal.home.tasks import receipts_purge_task
-from portal.notifications.models import Notification
+from portal.notifications.models import InboundMail, Notification
 from portal.notifications.services import Message, notifications_record
 from portal.permissions import Role
 from portal.rules import RuleBroken
@@ -370,3 +370,23 @@ def test_nothing_new_is_recorded_for_a_former_partner(team: StudyTeam, lived: da
     )
     assert offered == 0
     assert not Notification.objects.filter(recipient=partner).exists()
+
+
+def test_erasure_removes_the_address_replies_by_email_came_from(
+    team: StudyTeam, lived: data.Lived
+) -> None:
+    def a_reply(key: str, sender: str, person: User | None) -> InboundMail:
+        return InboundMail.objects.create(
+            message_key=key, via="smtp", sender=sender, person=person, outcome="posted"
+        )
+
+    mine = a_reply("a" * 64, "someone@old.example", team.partner)
+    from_address = a_reply("b" * 64, team.partner.email.upper(), None)
+    other = a_reply("c" * 64, team.researcher.email, team.researcher)
+    erase(team)
+    mine.refresh_from_db()
+    from_address.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.sender, mine.outcome) == ("", "posted")
+    assert from_address.sender == ""
+    assert other.sender == team.researcher.email

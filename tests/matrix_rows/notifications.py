@@ -7,6 +7,8 @@ gets the page; the round calendar is a file.
 
 from typing import Any
 
+from anymail import urls as anymail_urls
+
 from tests.matrix_rows import LOGIN, Go
 
 ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
@@ -40,5 +42,15 @@ ROWS: dict[str, dict[str, tuple[Any, Any, Any, Any, Any]]] = {
         "POST": (LOGIN, 404, 405, 405, 405),
     },
 }
+# Replies by email from a provider's inbound webhook: each provider's address answers only
+# when INBOUND_PROVIDER names it, which the matrix leaves empty (the webhook's own checks are
+# in tests/notifications/test_reply_webhook.py).
+ROWS.update(
+    {
+        pattern.name: {"GET": (404, 404, 404, 404, 404), "POST": (404, 404, 404, 404, 404)}
+        for pattern in anymail_urls.urlpatterns
+        if (getattr(pattern, "name", None) or "").endswith("_inbound_webhook")
+    }
+)
 OWNER_ONLY: dict[str, str] = {}
 NOT_PAGES: set[str] = {"round_calendar"}

@@ -48,7 +48,7 @@ from portal.accounts.models import (
 from portal.accounts.naming import former_partner
 from portal.accounts.services import PROFILE_FIELDS, sensitive_access_record
 from portal.home.models import InvolvementLog
-from portal.notifications.models import Notification
+from portal.notifications.models import InboundMail, Notification
 from portal.permissions import Role
 from portal.rules import RuleBroken
 
@@ -314,6 +314,11 @@ def person_erase(*, person: User, by: User, today: dt.date | None = None) -> Era
     removed["word_imports"] = WordImport.objects.filter(
         Q(person=person) | Q(on_behalf_of=person)
     ).delete()[0]
+    # The record of replies by email keeps what became of each, not who sent it.
+    sent_by_them = Q(person=person)
+    for address in addresses:
+        sent_by_them |= Q(sender__iexact=address)
+    removed["reply_senders"] = InboundMail.objects.filter(sent_by_them).update(sender="")
     unsent = Contribution.objects.filter(partner=person, state=ContributionState.DRAFT)
     unsent_ids = list(unsent.values_list("pk", flat=True))
     _receipt_forget(list(_receipts(person).filter(contribution_id__in=unsent_ids)))
