@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 from django.db import connection
 from django.test import Client
@@ -38,6 +39,41 @@ def timed(client: Client, url: str) -> tuple[float, int, int]:
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return statistics.median(samples), query_count, len(response.content)
+
+
+def timed_with_minimal(
+    client: Client, url: str, reference: Client, prepare: Callable[[], object] | None = None
+) -> tuple[float, float]:
+    """Median ms of ``url`` and of the minimal page, timed in turn, N times each: so that both
+    see the same machine, whose speed may drift during a run (a shared virtual machine's
+    does). ``prepare`` runs before each timing of ``url`` and is not timed (to empty the
+    cache for a first load, say)."""
+    minimal = reverse(MINIMAL_PAGE)
+    for _ in range(WARM_UP):
+        reference.get(minimal)
+    page: list[float] = []
+    baseline: list[float] = []
+
+    def page_once() -> None:
+        if prepare is not None:
+            prepare()
+        start = time.perf_counter()
+        response = client.get(url)
+        page.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+
+    def minimal_once() -> None:
+        start = time.perf_counter()
+        response = reference.get(minimal)
+        baseline.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (minimal, response.status_code)
+
+    for turn in range(N):
+        # Each goes first half of the time: what one leaves behind (in the processor's
+        # caches, say) favours neither.
+        for once in (page_once, minimal_once) if turn % 2 == 0 else (minimal_once, page_once):
+            once()
+    return statistics.median(page), statistics.median(baseline)
 
 
 def minimal_page(client: Client) -> tuple[float, int, int]:

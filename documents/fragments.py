@@ -1,8 +1,12 @@
-"""Rendered threads, kept by what they show so that a page reload need not render them again.
+"""Rendered threads, kept so that a page reload need not read or render them again.
 
-A thread's HTML depends only on the values in its signature: the key is a hash of all of
-them, so a changed comment, answer, reply or draft simply has a new key and an old entry is
-never shown. The one per-request value, the CSRF token, is left as a placeholder.
+A thread's HTML depends on what the thread shows, which its document's ``threads_stamp``
+stands for (the database renews it whenever any of that changes, see ``documents.stamps``),
+and on what the reader brings: who they are, what they may do, their unsent reply, the part
+of the document shown, the page's addresses and wording. The key is a hash of all of them, so
+a change simply has a new key and an old entry is never shown; a page whose threads are all
+kept reads none from the database. The per-request values (the CSRF token, the page's own
+address) are left as placeholders.
 
 They are kept in Django's cache (Redis in production, so every web process shares them and
 none can hold one the others have not; local memory under ``make run``), a page's threads
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,7 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import translation
 
-from documents.models import Comment
-from documents.selectors import ThreadView
+from documents.models import CommentDraft
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 # The page's own address (where a button's form returns to), also put in per request, so
@@ -54,82 +56,46 @@ def _stamp(value: Any) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _entered_by(comment: Comment) -> tuple[int, str] | None:
-    """Who entered a comment for its author, as shown: their id and the name they go by now."""
-    if not comment.by_proxy or comment.entered_by is None:
-        return None
-    return (comment.entered_by.pk, comment.entered_by.display_name)
-
-
-def signature(view: ThreadView, *, user_id: int, can_respond: bool, page: dict[str, str]) -> str:
-    """Everything the thread template reads, as one hash."""
-    thread = view.thread
-    response = view.response
+def thread_key(
+    *,
+    version_id: int,
+    stamp: str,
+    audience: str,
+    user_id: int,
+    can_respond: bool,
+    page: dict[str, str],
+    thread_id: int,
+    carried: bool,
+    marked: bool,
+    section: int,
+    draft: CommentDraft | None,
+) -> str:
+    """Everything a thread's HTML depends on, as one hash: ``stamp`` for the thread itself
+    (its comment, replies, answer, placement and writers' names), the rest for the reader."""
     parts: list[Any] = [
         _templates_digest(),
         translation.get_language(),
+        version_id,
+        stamp,
+        audience,
         user_id,
         can_respond,
         sorted(page.items()),
-        thread.pk,
-        thread.author_id,
-        thread.author.display_name,
-        _entered_by(thread),
-        _stamp(thread.created_at),
-        thread.state,
-        view.state_label,
-        thread.visibility,
-        thread.version.number,
-        thread.body,
-        _stamp(thread.edited_at),
-        _stamp(thread.withdrawn_at),
-        view.block_id,
-        view.block_preview,
-        view.marked,
-        view.section,
-        view.quote,
-        view.from_earlier,
-        view.unplaced,
-        view.confidence < 1,
-        None
-        if response is None
-        else (
-            view.outcome_label,
-            response.body,
-            response.reason,
-            _stamp(response.published_at),
-            response.changed_in.number if response.changed_in else None,
-        ),
-        [
-            (
-                reply.pk,
-                reply.author_id,
-                reply.author.display_name,
-                _entered_by(reply),
-                _stamp(reply.created_at),
-                _stamp(reply.withdrawn_at),
-                reply.body,
-            )
-            for reply in view.replies
-        ],
-        None
-        if view.reply_draft is None
-        else (view.reply_draft.body, _stamp(view.reply_draft.updated_at)),
+        thread_id,
+        carried,
+        marked,
+        section,
+        None if draft is None else (draft.body, _stamp(draft.updated_at)),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def rendered_all(keys: list[str], render: Callable[[int], str]) -> list[str]:
-    """The HTML for each signature in ``keys``, rendering (by position) only those not kept."""
-    prefixed = [_PREFIX + key for key in keys]
-    kept = cache.get_many(prefixed)
-    out: list[str] = []
-    new: dict[str, str] = {}
-    for index, key in enumerate(prefixed):
-        html = kept.get(key)
-        if html is None:
-            html = new[key] = render(index)
-        out.append(html)
-    if new:
-        cache.set_many(new, KEEP_SECONDS)
-    return out
+def kept_threads(keys: list[str]) -> dict[str, str]:
+    """The kept HTML of those threads that are kept, by key: one round trip."""
+    kept = cache.get_many([_PREFIX + key for key in keys])
+    return {key.removeprefix(_PREFIX): html for key, html in kept.items()}
+
+
+def keep_threads(rendered: dict[str, str]) -> None:
+    if rendered:
+        cache.set_many({_PREFIX + key: html for key, html in rendered.items()}, KEEP_SECONDS)

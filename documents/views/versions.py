@@ -1,20 +1,22 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypedDict
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import escape
+from django.utils import timezone, translation
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,9 +26,10 @@ from documents.access import document_in, version_for_page, version_in, version_
 from documents.blocks import Block
 from documents.forms import CommentForm, VersionForm
 from documents.highlights import Passage, document_page
-from documents.models import Outcome, ThreadState, Version, VersionStatus
+from documents.models import CommentDraft, Outcome, ThreadState, Version, VersionStatus
 from documents.rendition import preview
 from documents.selectors import (
+    ThreadPlace,
     ThreadView,
     block_texts,
     drafts_for,
@@ -75,7 +78,12 @@ def version_url_kwargs(version: Version, study_id: int) -> VersionURLKwargs:
 
 
 def _thread_labels() -> dict[str, str]:
-    """The fixed wording of a thread, translated once per page rather than once per thread."""
+    """The fixed wording of a thread in the active language, translated once, not per thread."""
+    return _labels_in(translation.get_language())
+
+
+@functools.cache
+def _labels_in(language: str) -> dict[str, str]:
     return {
         "team_only": _("Team only"),
         "from_version": _("From version"),
@@ -124,49 +132,141 @@ def _page_addresses(request: HttpRequest, version: Version, study_id: int) -> di
     }
 
 
-def _render_threads(
+@functools.cache
+def _labels_digest(language: str) -> str:
+    return hashlib.sha256(repr(sorted(_labels_in(language).items())).encode()).hexdigest()
+
+
+@dataclass
+class ShownThread:
+    """A thread as the page lists it: its HTML, and whether it is one that could not be
+    placed in this version (they are listed last, under their own heading)."""
+
+    unplaced: bool
+    html: str
+
+
+def _page_threads(
     request: AuthenticatedHttpRequest,
-    threads: list[ThreadView],
     access: StudyAccess,
+    version: Version,
+    page_places: list[ThreadPlace],
+    *,
+    stamp: str,
+    only_own: bool,
+    drafts: dict[str, CommentDraft],
+    section: int,
+    texts: dict[str, tuple[int, str]],
+    marked: set[int],
     addresses: dict[str, str],
-    labels: dict[str, str],
-) -> None:
-    """Give each thread its HTML, from the fragment store when nothing it shows has changed."""
+    reply_to: int | None,
+) -> list[ShownThread]:
+    """One page of threads as HTML: those kept are not read or rendered again (see
+    ``fragments``); the others are read, rendered and kept. The page's one reply form goes
+    into the thread being answered."""
     can_respond = access.may(Action.RESPOND)
-    token = get_token(request)
+    labels = _thread_labels()
     # What every thread shows the same on any address of this page; the address itself and
     # the token are put in afterwards, so one rendering serves them all.
     shared = {
         "comments_base": addresses["comments_base"],
         "document_base": addresses["document_base"],
-        "labels": hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest(),
+        "labels": _labels_digest(translation.get_language()),
     }
+
+    def part_of(place: ThreadPlace) -> int:
+        """The part holding the thread's passage, when it is not the part shown."""
+        if not (section and place.block_id and place.block_id in texts):
+            return 0
+        number = section_of(version.sections, texts[place.block_id][0])
+        return 0 if number == section else number
+
     keys = [
-        fragments.signature(view, user_id=request.user.pk, can_respond=can_respond, page=shared)
-        for view in threads
-    ]
-
-    def render(index: int) -> str:
-        return render_to_string(
-            "documents/includes/thread.html",
-            {
-                "view": threads[index],
-                "reply_here": fragments.REPLY_PLACEHOLDER,
-                "t": labels,
-                "user": request.user,
-                "can_respond": can_respond,
-                "csrf_token": fragments.CSRF_PLACEHOLDER,
-                "full_path": fragments.PATH_PLACEHOLDER,
-                "comments_base": addresses["comments_base"],
-                "document_base": addresses["document_base"],
-            },
+        fragments.thread_key(
+            version_id=version.pk,
+            stamp=stamp,
+            audience="team" if access.is_team else "members",
+            user_id=request.user.pk,
+            can_respond=can_respond,
+            page=shared,
+            thread_id=place.thread_id,
+            carried=place.carried,
+            marked=place.thread_id in marked and not place.withdrawn,
+            section=part_of(place),
+            draft=drafts.get(reply_key(place.thread_id)),
         )
+        for place in page_places
+    ]
+    kept = fragments.kept_threads(keys)
+    wanted = [
+        place
+        for place, key in zip(page_places, keys, strict=True)
+        if key not in kept or place.thread_id == reply_to
+    ]
+    views = {
+        (view.thread.pk, view.from_earlier): view
+        for view in (
+            version_threads(version, access, only=wanted, only_own=only_own, stamp=stamp)
+            if wanted
+            else []
+        )
+    }
+    # Choice labels are lazy translations; resolving each once per page is much cheaper.
+    states = {value: str(label) for value, label in ThreadState.choices} if views else {}
+    outcomes = {value: str(label) for value, label in Outcome.choices} if views else {}
+    withdrawn = str(_("Withdrawn"))
+    new: dict[str, str] = {}
+    for place, key in zip(page_places, keys, strict=True):
+        view = views.get((place.thread_id, place.carried))
+        if view is None:
+            continue
+        view.section = part_of(place)
+        view.reply_draft = drafts.get(reply_key(place.thread_id))
+        view.marked = place.thread_id in marked and not place.withdrawn
+        # A withdrawn comment is not waiting for anything, whatever its state was.
+        view.state_label = withdrawn if view.thread.withdrawn_at else states[view.thread.state]
+        if view.response is not None:
+            view.outcome_label = outcomes[view.response.outcome]
+        if key not in kept:
+            new[key] = render_to_string(
+                "documents/includes/thread.html",
+                {
+                    "view": view,
+                    "reply_here": fragments.REPLY_PLACEHOLDER,
+                    "t": labels,
+                    "user": request.user,
+                    "can_respond": can_respond,
+                    "csrf_token": fragments.CSRF_PLACEHOLDER,
+                    "full_path": fragments.PATH_PLACEHOLDER,
+                    "comments_base": addresses["comments_base"],
+                    "document_base": addresses["document_base"],
+                },
+            )
+    fragments.keep_threads(new)
 
+    token = get_token(request)
     path = escape(addresses["full_path"])
-    for view, html in zip(threads, fragments.rendered_all(keys, render), strict=True):
+    shown = []
+    for place, key in zip(page_places, keys, strict=True):
+        html = kept.get(key) or new.get(key)
+        if html is None:
+            continue  # removed since the list was read
         # The token is made for this request and the path escaped; html is our template's.
         html = html.replace(fragments.CSRF_PLACEHOLDER, token)
-        view.html = mark_safe(html.replace(fragments.PATH_PLACEHOLDER, path))  # noqa: S308
+        html = html.replace(fragments.PATH_PLACEHOLDER, path)
+        view = views.get((place.thread_id, place.carried))
+        form = (
+            _reply_form(request, view, addresses, version, access.study.pk)
+            if place.thread_id == reply_to and view is not None
+            else ""
+        )
+        shown.append(
+            ShownThread(
+                unplaced=place.unplaced,
+                html=mark_safe(html.replace(fragments.REPLY_PLACEHOLDER, form, 1)),  # noqa: S308
+            )
+        )
+    return shown
 
 
 def _number(value: str | None) -> int | None:
@@ -219,13 +319,6 @@ def _review_context(
         else paginator.get_page(request.GET.get("page"))
     )
     on_page = set(page.object_list)
-    threads = version_threads(
-        version,
-        access,
-        only=[place for place in listed if place.thread_id in on_page],
-        only_own=only_own,
-        stamp=stamp,
-    )
     focus_block = next((p.block_id for p in places if p.thread_id == focus), "")
     # The part shown: the one asked for, else where the reader was sent (a block to comment
     # on, a count, a conversation), else where their unsent comment is.
@@ -237,32 +330,21 @@ def _review_context(
     )
     in_section = _in_section(version, texts, section)
     marked = {place.thread_id for place in places if place.start is not None}
-
-    states = {value: str(label) for value, label in ThreadState.choices}
-    withdrawn = str(_("Withdrawn"))
-    outcomes = {value: str(label) for value, label in Outcome.choices}
-    for view in threads:
-        if section and view.block_id and view.block_id in texts:
-            # A passage in another section is reached through that section's page.
-            view.section = section_of(version.sections, texts[view.block_id][0])
-            view.section = 0 if view.section == section else view.section
-        view.reply_draft = drafts.get(reply_key(view.thread.pk))
-        view.marked = view.thread.pk in marked and not view.thread.withdrawn_at
-        # Choice labels are lazy translations; resolving each once per page is much cheaper.
-        # A withdrawn comment is not waiting for anything, whatever its state was.
-        view.state_label = withdrawn if view.thread.withdrawn_at else states[view.thread.state]
-        if view.response is not None:
-            view.outcome_label = outcomes[view.response.outcome]
     addresses = _page_addresses(request, version, access.study.pk)
-    labels = _thread_labels()
-    _render_threads(request, threads, access, addresses, labels)
-    for view in threads:
-        if view.thread.pk == reply_to:
-            _open_reply_form(request, view, addresses, version, access.study.pk)
-        else:
-            view.html = mark_safe(  # noqa: S308 - from our own template
-                view.html.replace(fragments.REPLY_PLACEHOLDER, "")
-            )
+    threads = _page_threads(
+        request,
+        access,
+        version,
+        [place for place in listed if place.thread_id in on_page],
+        stamp=stamp,
+        only_own=only_own,
+        drafts=drafts,
+        section=section,
+        texts=texts,
+        marked=marked,
+        addresses=addresses,
+        reply_to=reply_to,
+    )
 
     passages = [
         Passage(place.thread_id, place.block_id, place.start, place.end)
@@ -276,7 +358,6 @@ def _review_context(
     shown_part = version.sections[section - 1] if section else None
     return {
         **addresses,
-        "t": labels,
         "document_html": mark_safe(  # noqa: S308 - sanitised when converted; marks are ours
             document_page(
                 f"{version_stamp(version)}:{section}",
@@ -292,6 +373,10 @@ def _review_context(
         "thread_total": len(places),
         "listed_total": len(listed),
         "thread_page": page,
+        "page_links": _page_links(
+            page,
+            "?" + (f"on={on}&" if on else "") + (f"section={section}&" if section else ""),
+        ),
         "on_block": on,
         "on_block_preview": preview(texts[on][1], 8) if on else "",
         "can_comment_now": access.is_team
@@ -311,6 +396,37 @@ def _review_context(
         "assignment": assignment,
         "rounds": rounds,
     }
+
+
+def _page_links(page: Page[int], query: str) -> str:
+    """A link to each page of comments (the page shown marked as current); made here, as
+    a loop in the template costs more than the rest of the list."""
+    if page.paginator.num_pages < 2:
+        return ""
+    word = _("Page")
+    return format_html_join(
+        "\n",
+        "{}",
+        (
+            (
+                format_html(
+                    '<li class="page-item active"><span class="page-link" '
+                    'aria-current="page">{}</span></li>',
+                    number,
+                )
+                if number == page.number
+                else format_html(
+                    '<li class="page-item"><a class="page-link" href="{}page={}#comments-heading">'
+                    '<span class="visually-hidden">{} </span>{}</a></li>',
+                    query,
+                    number,
+                    word,
+                    number,
+                ),
+            )
+            for number in page.paginator.page_range
+        ),
+    )
 
 
 def _section_shown(
@@ -338,16 +454,16 @@ def _in_section(
     return lambda block_id: block_id in texts and first <= texts[block_id][0] <= last
 
 
-def _open_reply_form(
+def _reply_form(
     request: AuthenticatedHttpRequest,
     view: ThreadView,
     addresses: dict[str, str],
     version: Version,
     study_id: int,
-) -> None:
-    """Put the page's one reply form into the thread being answered."""
+) -> str:
+    """The page's one reply form, for the thread being answered."""
     base = reverse("version_detail", kwargs=dict(version_url_kwargs(version, study_id)))
-    form = render_to_string(
+    return render_to_string(
         "documents/includes/reply_form.html",
         {
             "view": view,
@@ -358,9 +474,6 @@ def _open_reply_form(
             **addresses,
         },
         request=request,
-    )
-    view.html = mark_safe(  # noqa: S308 - both made from our own templates
-        view.html.replace(fragments.REPLY_PLACEHOLDER, form, 1)
     )
 
 
