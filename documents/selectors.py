@@ -331,13 +331,18 @@ _RESPONSE_FIELDS = [f"response__{field.name}" for field in Response._meta.concre
 _PLACEMENT_FIELDS = [field.name for field in CommentPlacement._meta.concrete_fields]
 
 
-def _person_fields(path: str) -> list[str]:
-    """A person as threads name them: see ``portal.accounts.naming``."""
-    return [
-        f"{path}__display_name",
-        f"{path}__former_number",
-        f"{path}__profile__acknowledgement",
-    ]
+def _people(prefix: str, profiles: bool) -> tuple[list[str], list[str]]:
+    """The relations and fields that name a comment's writer and whoever entered it for them
+    (see ``portal.accounts.naming``): with their profiles for what leaves the team, where a
+    partner may have asked not to be named; a page shows the names they go by."""
+    related, fields = [], []
+    for person in (f"{prefix}author", f"{prefix}entered_by"):
+        related.append(person)
+        fields += [f"{person}__display_name", f"{person}__former_number"]
+        if profiles:
+            related.append(f"{person}__profile")
+            fields.append(f"{person}__profile__acknowledgement")
+    return related, fields
 
 
 def version_threads(
@@ -372,7 +377,8 @@ def version_threads(
     missing = [place for place in only if keys[place.thread_id, place.carried] not in kept]
     views = [kept[key] for key in keys.values() if key in kept]
     if missing:
-        loaded = _threads(version, access, missing, only_own)
+        # Kept for the page alone, which names people as they go by: no profiles.
+        loaded = _threads(version, access, missing, only_own, profiles=False)
         for view in loaded:
             if not view.from_earlier:
                 # The caller's version; kept with each thread it would be copied each time.
@@ -390,15 +396,19 @@ def version_threads(
 
 
 def _threads(
-    version: Version, access: StudyAccess, only: list[ThreadPlace] | None, only_own: bool
+    version: Version,
+    access: StudyAccess,
+    only: list[ThreadPlace] | None,
+    only_own: bool,
+    *,
+    profiles: bool = True,
 ) -> list[ThreadView]:
     visible = _visible(access, only_own)
+    people, named = _people("", profiles)
     replies = Prefetch(
         "replies",
-        queryset=Comment.objects.select_related(
-            "author", "author__profile", "entered_by", "entered_by__profile"
-        )
-        .only(*_COMMENT_FIELDS, *_person_fields("author"), *_person_fields("entered_by"))
+        queryset=Comment.objects.select_related(*people)
+        .only(*_COMMENT_FIELDS, *named)
         .order_by("created_at", "id"),
         to_attr="reply_list",
     )
@@ -414,18 +424,10 @@ def _threads(
         want_own, want_placed = bool(own_ids), bool(placed_ids)
     own = (
         list(
-            own_threads.select_related(
-                "author",
-                "author__profile",
-                "entered_by",
-                "entered_by__profile",
-                "response",
-                "response__changed_in",
-            )
+            own_threads.select_related(*people, "response", "response__changed_in")
             .only(
                 *_COMMENT_FIELDS,
-                *_person_fields("author"),
-                *_person_fields("entered_by"),
+                *named,
                 *_RESPONSE_FIELDS,
                 "response__changed_in__number",
             )
@@ -436,14 +438,12 @@ def _threads(
     )
     for comment in own:
         comment.version = version  # already loaded; joining it again would copy it per row
+    placed_people, placed_named = _people("comment__", profiles)
     placements = (
         list(
             placed.filter(_prefixed(visible, "comment__"))
             .select_related(
-                "comment__author",
-                "comment__author__profile",
-                "comment__entered_by",
-                "comment__entered_by__profile",
+                *placed_people,
                 "comment__response",
                 "comment__response__changed_in",
                 "comment__version",
@@ -451,8 +451,7 @@ def _threads(
             .only(
                 *_PLACEMENT_FIELDS,
                 *(f"comment__{name}" for name in _COMMENT_FIELDS),
-                *_person_fields("comment__author"),
-                *_person_fields("comment__entered_by"),
+                *placed_named,
                 *(f"comment__{name}" for name in _RESPONSE_FIELDS),
                 "comment__response__changed_in__number",
                 "comment__version__number",
