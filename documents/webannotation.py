@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -98,17 +98,30 @@ def body_language() -> str:
 
 @dataclass(frozen=True)
 class VersionPage:
-    """A version's page: its IRI and its text."""
+    """A version's page: its IRI and its text. A long version is shown a part at a time, each
+    part a page of its own (``?section=N``): a passage is on the part holding its block."""
 
     iri: str
     text: PageText
+    parts: Mapping[str, VersionPage] = field(default_factory=dict)  # by block id
+
+    def holding(self, block_id: str) -> VersionPage:
+        """The page that shows the block: its part, for a long version."""
+        return self.parts.get(block_id, self)
 
     @classmethod
     def of(cls, version: Version, study_id: int) -> VersionPage:
-        return cls(
-            iri=version_iri(study_id, version.document_id, version.number),
-            text=page_text(version.html),
-        )
+        iri = version_iri(study_id, version.document_id, version.number)
+        if not version.sections:
+            return cls(iri=iri, text=page_text(version.html))
+        parts: dict[str, VersionPage] = {}
+        for number, section in enumerate(version.sections, 1):
+            part = cls(
+                iri=f"{iri}?section={number}",
+                text=page_text(version.html[int(section["start"]) : int(section["end"])]),
+            )
+            parts.update(dict.fromkeys(part.text.blocks, part))
+        return cls(iri=iri, text=PageText(""), parts=parts)
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,7 @@ def passage_target(
     page: VersionPage, block_id: str, stored: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     """The target for a block, or a passage in it, given the selectors stored for it."""
+    page = page.holding(block_id)
     fragment: dict[str, Any] = {
         "type": "FragmentSelector",
         "conformsTo": HTML_FRAGMENTS,

@@ -153,7 +153,7 @@ def _annotation_items(access: StudyAccess, version: Version) -> list[dict[str, A
     earlier = {
         v.pk: webannotation.VersionPage.of(v, access.study.pk)
         for v in Version.objects.filter(pk__in=earlier_ids).only(
-            "pk", "document_id", "number", "html"
+            "pk", "document_id", "number", "html", "sections"
         )
     }
     return webannotation.AnnotationSet(

@@ -640,3 +640,34 @@ def test_the_checks_find_what_the_model_forbids() -> None:
         "b: an annotation MUST have exactly 1 IRI",
         "b: an annotation MUST have 1 or more targets",
     ]
+
+
+def test_a_passage_in_a_later_part_of_a_long_version_points_at_that_part(
+    team: StudyTeam, settings: Any
+) -> None:
+    """A long version is shown a part at a time: a passage's source is the part's page
+    (``?section=N``) and its positions count in that page's text, where it is found once."""
+    settings.VERSION_SECTION_BLOCKS = 20
+    settings.VERSION_SECTION_CHARACTERS = 100_000
+    paragraphs = []
+    for chapter in range(1, 6):
+        paragraphs.append(f"## Chapter {chapter}")
+        paragraphs += [f"Chapter {chapter} paragraph {n} says what happens." for n in range(12)]
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=paragraphs)
+    assert len(version.sections) >= 3
+    first_part = version.sections[0]
+    last_part = version.sections[-1]
+    early = version.blocks[first_part["first"] + 1]
+    late = version.blocks[last_part["last"] - 1]
+    on_early = thread(version, team.partner, "Early", block_id=early["id"], exact="paragraph")
+    on_late = thread(version, team.partner, "Late", block_id=late["id"], exact="happens")
+    whole_late = thread(version, team.partner, "All of it", block_id=late["id"])
+
+    _collection, items = export(team.researcher, version)
+
+    page = webannotation.version_iri(team.study.pk, version.document_id, version.number)
+    sources = {item["id"]: item["target"]["source"] for item in items}
+    assert sources[iri_of(on_early)] == f"{page}?section=1"
+    assert sources[iri_of(on_late)] == f"{page}?section={len(version.sections)}"
+    assert sources[iri_of(whole_late)] == f"{page}?section={len(version.sections)}"
+    assert check_found_in_page(team.researcher, items) == 3
