@@ -216,6 +216,15 @@ def _is_address_of(person: User, address: str) -> bool:
     )
 
 
+def _has_account(address: str) -> bool:
+    return (
+        User.objects.filter(email__iexact=address, is_active=True).exists()
+        or EmailAddress.objects.filter(
+            email__iexact=address, verified=True, user__is_active=True
+        ).exists()
+    )
+
+
 def _explain(
     record: InboundMail,
     *,
@@ -227,6 +236,11 @@ def _explain(
 ) -> bool:
     """Tell the sender what became of their reply; whether the email was queued."""
     if not record.sender:
+        return False
+    if not _has_account(record.sender):
+        # A From line is easily made up: the portal writes only to its own people, so that
+        # nobody can make it mail a stranger by sending it a reply in their name.
+        logger.info("Not explaining a refused reply to an address no account uses.")
         return False
     recent = InboundMail.objects.filter(
         sender=record.sender,

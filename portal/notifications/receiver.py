@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from portal.notifications.inbound import inbound_receive
-from portal.notifications.replies import is_reply_address
+from portal.notifications.replies import is_good_reply_address, is_reply_address
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ class ReplyReceiver:
     ) -> str:
         if not is_reply_address(address):
             return "550 5.1.1 No such address here"
+        if not is_good_reply_address(address):
+            # Refused while it is delivered: the sending server tells its sender, and the
+            # portal writes to nobody.
+            return "550 5.1.1 No such reply address"
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)

@@ -86,6 +86,13 @@ def is_reply_address(address: str) -> bool:
     )
 
 
+def is_good_reply_address(address: str) -> bool:
+    """A reply address whose token the portal made (it may have expired: the reply is then
+    taken, and its sender told why it was not added)."""
+    token = token_in([address])
+    return token is not None and token_read(token) is not None
+
+
 def token_in(addresses: list[str]) -> str | None:
     """The token of the first reply address among the recipients, if any."""
     for address in addresses:

@@ -177,19 +177,33 @@ def test_the_team_can_reply_by_email_after_the_round_closed(
 # --- refused, and told why ----------------------------------------------------------------
 
 
-def test_a_reply_from_another_address_is_refused_and_the_sender_told(
+def test_a_reply_from_a_strangers_address_is_not_posted_and_the_stranger_not_written_to(
     team: StudyTeam, conversation: Conversation, django_capture_on_commit_callbacks
 ) -> None:
+    """A From line is easily made up: the portal must not become a way to mail strangers."""
     message = reply_mail(to=conversation.partner_address, sender="someone@else.example")
     record, told = explanation(
         django_capture_on_commit_callbacks, message, conversation.partner_address
     )
     assert record.outcome == InboundOutcome.WRONG_SENDER
     assert replies_in(conversation) == []
+    assert told is None
+    assert record.explained is False
+
+
+def test_a_reply_from_another_portal_account_is_refused_and_its_owner_told(
+    team: StudyTeam, conversation: Conversation, django_capture_on_commit_callbacks
+) -> None:
+    message = reply_mail(to=conversation.partner_address, sender=team.outsider.email.upper())
+    record, told = explanation(
+        django_capture_on_commit_callbacks, message, conversation.partner_address
+    )
+    assert record.outcome == InboundOutcome.WRONG_SENDER
+    assert replies_in(conversation) == []
     assert told is not None
-    assert told.to == ["someone@else.example"]
+    assert [address.lower() for address in told.to] == [team.outsider.email.lower()]
     assert "not the one your portal account uses" in told.body
-    # Their words go back only to the person's own address, never to a stranger's.
+    # Their words go back only to the person's own address, never to anyone else's.
     assert "The second paragraph, please." not in told.body
     assert told.extra_headers["Auto-Submitted"] == "auto-replied"
     assert not told.reply_to
@@ -322,7 +336,8 @@ def test_explanations_to_one_address_are_limited(
 ) -> None:
     told = []
     for _ in range(8):
-        message = reply_mail(to=conversation.partner_address, sender="victim@else.example")
+        # From another portal account: strangers are never written to at all.
+        message = reply_mail(to=conversation.partner_address, sender=team.outsider.email)
         told.append(
             explanation(django_capture_on_commit_callbacks, message, conversation.partner_address)[
                 1
