@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import parseaddr
@@ -157,8 +158,21 @@ def _decode(part: Message) -> str:
     return payload.decode(charset or "cp1252", errors="replace")
 
 
-def html_to_text(markup: str) -> str:
-    """The text a reader sees in an HTML email, as plain text: no script, style or markup."""
+# Where mail programs put the message being answered in an HTML reply: Gmail's quote, Apple
+# Mail's and Thunderbird's cited blockquote, Outlook's header block (and all that follows it).
+_QUOTED = (
+    "//blockquote | //*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_quote ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' moz-cite-prefix ')]"
+)
+_QUOTE_STARTS = (
+    "//*[@id='divRplyFwdMsg' or @id='appendonsend'"
+    " or @id='mail-editor-reference-message-container']"
+)
+
+
+def html_to_text(markup: str, *, without_quotes: bool = False) -> str:
+    """The text a reader sees in an HTML email, as plain text: no script, style or markup;
+    ``without_quotes``, without the message being answered either."""
     markup = markup[:MAX_HTML_READ].replace("\x00", "")
     if not markup.strip():
         return ""
@@ -172,6 +186,16 @@ def html_to_text(markup: str) -> str:
         if element is root:
             return ""
         element.drop_tree()
+    if without_quotes:
+        for start in root.xpath(_QUOTE_STARTS):
+            # Outlook puts the answered message after this mark, not inside it.
+            for later in list(start.itersiblings()):
+                later.drop_tree()
+        for element in [*root.xpath(_QUOTE_STARTS), *root.xpath(_QUOTED)]:
+            if element is root:
+                return ""
+            if element.getparent() is not None:
+                element.drop_tree()
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
             element.tail = "\n" + (element.tail or "")
@@ -199,11 +223,22 @@ def _tidy(text: str) -> str:
     return "\n".join(kept).strip()
 
 
+# A phone's line under the reply ("Sent from my iPhone", "Get Outlook for iOS"), and the line
+# Outlook draws above the message being answered.
+_SENT_FROM = re.compile(r"(sent from|sent with|get outlook for)\b", re.IGNORECASE)
+_RULE = re.compile(r"[_\-=]{5,}")
+
+
 def _without_quoted_tail(text: str) -> str:
     """Drop the quoted message at the end ("> …" lines) that the reply parser leaves when no
     "On … wrote:" line comes before it; quotes inside the reply stay."""
     lines = text.split("\n")
-    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith(">")):
+    while lines and (
+        not lines[-1].strip()
+        or lines[-1].lstrip().startswith(">")
+        or _RULE.fullmatch(lines[-1].strip())
+        or _SENT_FROM.match(lines[-1].strip())
+    ):
         lines.pop()
     return "\n".join(lines)
 
@@ -227,7 +262,9 @@ def reply_words(message: EmailMessage) -> ReplyWords:
             continue
         from_html = kind == "html"
         text = _decode(body)
-        text = _tidy((html_to_text(text) if from_html else text)[:MAX_TEXT_READ])
+        text = _tidy(
+            (html_to_text(text, without_quotes=True) if from_html else text)[:MAX_TEXT_READ]
+        )
         if text:
             return ReplyWords(
                 text=_tidy(_without_quoted_tail(_tidy(_latest_reply(text)))),
@@ -242,6 +279,8 @@ def _is_sign_off(line: str) -> bool:
     "Kind regards, Pat", "--", "Sent from my phone") rather than as a sentence that begins
     with the same words ("Thanks, that is clearer now.")."""
     line = line.strip()
+    if _SENT_FROM.match(line):
+        return True
     return len(line.split()) <= 4 and not line.endswith((".", "!", "?", ":", ";"))
 
 

@@ -454,6 +454,47 @@ def test_an_html_only_reply_is_posted_as_plain_text_without_its_script(
         assert markup not in reply.body
 
 
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        # Apple Mail and Thunderbird: the answered message cited, with no "wrote:" line.
+        '<blockquote type="cite"><div>Hello Pat, Sam replied to your comment.</div></blockquote>',
+        # Gmail.
+        '<div class="gmail_quote"><div class="gmail_attr">On Mon, 7 Dec 2026, PPIE Portal '
+        "wrote:</div><blockquote>Hello Pat, Sam replied to your comment.</blockquote></div>",
+        # Outlook: a mark, then the answered message after it.
+        '<div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>From:</b> PPIE Portal'
+        "</div><div>Hello Pat, Sam replied to your comment.</div>",
+    ],
+    ids=["cited", "gmail", "outlook"],
+)
+def test_an_html_only_reply_is_posted_without_the_message_it_answers(
+    team: StudyTeam, conversation: Conversation, quoted: str
+) -> None:
+    html = f"<html><body><div>Yes, <b>please</b> do.</div>{quoted}</body></html>"
+    message = reply_mail(
+        to=conversation.partner_address, sender=team.partner.email, text=None, html=html
+    )
+    assert receive(message, conversation.partner_address).outcome == InboundOutcome.POSTED
+    (reply,) = replies_in(conversation)
+    assert reply.body == "Yes, please do."
+
+
+def test_a_phones_line_and_outlooks_rule_are_not_posted(
+    team: StudyTeam, conversation: Conversation
+) -> None:
+    text = (
+        "That makes sense now, thank you.\n\nSent from Outlook for iOS\n"
+        "________________________________\nFrom: PPIE Portal <portal@example.org>\n"
+        "Sent: Monday, December 7, 2026 9:00 AM\nTo: Pat\nSubject: A reply about your "
+        "comment\n\nHello Pat, Sam replied to your comment.\n"
+    )
+    message = reply_mail(to=conversation.partner_address, sender=team.partner.email, text=text)
+    assert receive(message, conversation.partner_address).outcome == InboundOutcome.POSTED
+    (reply,) = replies_in(conversation)
+    assert reply.body == "That makes sense now, thank you."
+
+
 def test_the_plain_text_part_is_preferred_to_the_html(
     team: StudyTeam, conversation: Conversation
 ) -> None:
