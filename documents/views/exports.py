@@ -252,7 +252,7 @@ def version_word_comments(
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                word_import_start(
+                started = word_import_start(
                     version=version,
                     person=request.user,
                     filename=upload.name,
@@ -262,6 +262,17 @@ def version_word_comments(
             except RuleBroken as refusal:
                 form.add_error("file", str(refusal))
             else:
+                if not any(not row.get("already") for row in started.proposals):
+                    # Nothing to check or add: say so rather than offer an empty list.
+                    word_import_cancel(word_import=started)
+                    messages.info(
+                        request,
+                        _(
+                            "Everything in “%(name)s” is already in the portal, so there is "
+                            "nothing new to add."
+                        )
+                        % {"name": upload.name},
+                    )
                 return redirect(request.path)
         elif "partner" in form.errors:
             status = 400  # an id that is not one of this study's partners

@@ -402,8 +402,13 @@ def test_the_word_copy_says_who_entered_it_and_brings_in_nothing_twice(
     texts = [p.comment.text for p in propose(data, version_blocks(sheet))]
     assert f"({NOTE}.)\n\nWhy so long?" in texts
     assert f"({NOTE}.)\n\nMy sister asked too." in texts
-    send_for(client_for(team.coordinator), sheet, team.partner.pk, data)
-    assert all(row["already"] for row in WordImport.objects.get(state="waiting").proposals)
+    coordinator = client_for(team.coordinator)
+    again = send_for(coordinator, sheet, team.partner.pk, data)
+    # Everything in it is here already: nothing is offered, and the coordinator is told so.
+    assert again.status_code == 302
+    assert not WordImport.objects.filter(state="waiting").exists()
+    told = coordinator.get(again["Location"]).content.decode()
+    assert "is already in the portal, so there is nothing new to add" in told
 
 
 def test_the_team_pages_say_who_entered_it(team: StudyTeam, entered: Comment) -> None:
