@@ -111,3 +111,19 @@ def test_one_rendering_serves_every_address_of_the_page_with_its_own_return_path
     assert len(cache._cache) == kept  # type: ignore[attr-defined]
     assert f'name="next" value="{url}?page=1&amp;x=%3Cb%3E"' in page
     assert "\x00path\x00" not in page
+
+
+def test_an_edited_reply_says_so_like_an_edited_comment(team: StudyTeam) -> None:
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello there."])
+    open_round(version, by=team.coordinator)
+    comment = thread(version, team.partner, "A comment")
+    reply = comment_reply(thread=comment, author=team.researcher, body="First reply words")
+    researcher = client_for(team.researcher)
+    assert "Edited" not in _threads(_page(researcher, version))
+
+    comment_edit(comment=reply, author=team.researcher, body="Better reply words")
+    shown = _threads(_page(researcher, version))
+
+    assert "Better reply words" in shown
+    reply_html = shown[shown.index(f'id="comment-{reply.pk}"') :]
+    assert "Edited" in reply_html[: reply_html.index("</li>")]
