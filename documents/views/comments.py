@@ -363,7 +363,14 @@ def comment_respond(
     return render(
         request,
         "documents/comment_respond.html",
-        {"study": access.study, "thread": thread, "form": form, "existing": existing},
+        {
+            "study": access.study,
+            "thread": thread,
+            "form": form,
+            "existing": existing,
+            # A follow-up question in the conversation is part of what is being answered.
+            "replies": thread.replies.select_related("author").order_by("created_at", "id"),
+        },
     )
 
 

@@ -265,3 +265,18 @@ def test_the_partner_is_offered_confirm_and_reopen_once_answered(
     assert "I am happy with the answer" in partner_page
     assert url("comment_reopen", comment) in partner_page
     assert "I am happy with the answer" not in page(team.researcher, version)
+
+
+def test_the_answer_page_shows_the_conversation_so_far(
+    team: StudyTeam, comment: Comment, django_assert_max_num_queries: Any
+) -> None:
+    """A follow-up question in a reply is part of what the team is answering."""
+    from documents.services.comments import comment_reply
+
+    comment_reply(thread=comment, author=team.partner, body="And what about the parking?")
+    comment_reply(thread=comment, author=team.researcher, body="We are looking into it.")
+    client = client_for(team.researcher)
+    with django_assert_max_num_queries(20):
+        shown = client.get(url("comment_respond", comment)).content.decode()
+    assert "2 replies in the conversation" in shown
+    assert shown.index("And what about the parking?") < shown.index("We are looking into it.")
