@@ -181,3 +181,32 @@ def test_the_study_stage_table_shows_its_last_column_at_1280(
     assert scrolls <= 1, f"the stage table scrolls sideways by {scrolls}px at 1280px"
     assert not page.evaluate(BROKEN_WORDS)
     assert_accessible(page)
+
+
+def test_you_said_we_did_fits_a_narrow_phone(
+    live_server: Any, new_page: Any, team: StudyTeam
+) -> None:
+    from documents.services.responses import response_save
+    from tests.documents.builders import ready_version, thread
+
+    version = ready_version(
+        study=team.study, by=team.coordinator, paragraphs=["# Taking part", "You can stop."]
+    )
+    asked = thread(version, team.partner, "Could the sheet say who to contact afterwards?")
+    response_save(
+        thread=asked,
+        author=team.researcher,
+        outcome="changed",
+        body="We added the study nurse's telephone number and an email address.",
+        publish=True,
+    )
+    thread(version, team.partner, "Is there parking near the clinic?")
+    page = new_page(viewport=PHONE)
+    log_in_as(page, live_server, team.partner)
+    path = f"/studies/{team.study.pk}/documents/{version.document_id}/you-said-we-did/"
+    page.goto(live_server.url + path)
+    expect(page.locator("main h1")).to_be_visible()
+    assert_fits(page, path)
+    # Each cell says which column it is, now that the columns are stacked.
+    expect(page.locator("td[data-label='We did']").first).to_contain_text("study nurse")
+    assert_accessible(page)
