@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from documents.calendar import round_calendar, round_link, version_link
 from documents.links import thread_address
@@ -473,6 +474,40 @@ def reply_notify(*, reply: Comment) -> None:
     )
 
 
+def comments_entered_notify(*, first: Comment, count: int) -> None:
+    """Tell a partner that a coordinator added their comments (from a Word file) for them:
+    they are the partner's, so the partner should hear of it before anyone answers them."""
+    coordinator = first.entered_by
+    if count < 1 or coordinator is None:
+        return
+    document = first.version.document
+    thread = first.parent or first
+    notifications_record(
+        [
+            Message(
+                recipient=first.author,
+                kind=Kind.COMMENTS_ENTERED_FOR_YOU,
+                object_type="comment",
+                object_id=first.pk,
+                study_id=document.study_id,
+                title=ngettext(
+                    "%(name)s added %(n)s comment for you on “%(title)s”",
+                    "%(name)s added %(n)s comments for you on “%(title)s”",
+                    count,
+                )
+                % {"name": coordinator.display_name, "n": count, "title": document.title},
+                link=_thread_link(thread),
+                template="comments_entered_for_you",
+                context={
+                    "coordinator_name": coordinator.display_name,
+                    "count": count,
+                    "document_title": document.title,
+                },
+            )
+        ]
+    )
+
+
 # --- still relevant when sent? ---------------------------------------------------------------
 
 
@@ -566,3 +601,4 @@ def relevance_checks_register() -> None:
     relevance_register(Kind.ROUND_OVERDUE, _rounds_still_there)
     relevance_register(Kind.COMMENT_ANSWERED, _comments_still_there)
     relevance_register(Kind.THREAD_REPLY, _comments_still_there)
+    relevance_register(Kind.COMMENTS_ENTERED_FOR_YOU, _comments_still_there)

@@ -18,6 +18,7 @@ from documents.models import (
     WordImport,
     WordImportState,
 )
+from documents.reminders import comments_entered_notify
 from documents.services.comments import comment_create, comment_reply
 from documents.services.versions import version_blocks
 from documents.wordimport import propose
@@ -131,6 +132,7 @@ def word_import_confirm(
     }
     said = _said_here(version)
     added = 0
+    first_added: Comment | None = None
     for row in locked.proposals:
         if row["already"]:
             # A reply made in Word to a conversation already here goes into that conversation.
@@ -171,9 +173,12 @@ def word_import_confirm(
         made[row["key"]] = comment
         if comment.source_key == row["key"]:
             added += 1  # not the same words sent a moment ago
+            first_added = first_added or comment
     locked.state = WordImportState.DONE
     locked.finished_at = timezone.now()
     locked.save(update_fields=["state", "finished_at"])
+    if entered_by is not None and first_added is not None:
+        comments_entered_notify(first=first_added, count=added)
     return added
 
 

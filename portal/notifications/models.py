@@ -21,6 +21,10 @@ class Kind(models.TextChoices):
     LOG_READY = "log_ready", _("An involvement log you asked for is ready")
     LOG_MADE_FOR_YOU = "log_made_for_you", _("A coordinator made an involvement log for you")
     LOG_WITHDRAWN = "log_withdrawn", _("Your involvement log was withdrawn")
+    COMMENTS_ENTERED_FOR_YOU = (
+        "comments_entered_for_you",
+        _("A coordinator added your comments for you"),
+    )
     TEAM_DIGEST = "team_digest", _("What is waiting for the study team")
     DIGEST = "digest", _("Your summary of what is new")
 

@@ -155,6 +155,47 @@ def test_a_coordinator_adds_a_partners_word_comments_as_the_partners(
     assert f"/comments/{thread.pk}/edit/" in partner_page
 
 
+def test_the_partner_hears_that_their_comments_were_added_for_them(
+    team: StudyTeam, sheet: Version, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    from portal.notifications.models import Kind, Notification
+
+    client = client_for(team.coordinator)
+    send_for(client, sheet, team.partner.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_all(client, sheet)
+    thread = Comment.objects.get(parent__isnull=True)
+    (notice,) = Notification.objects.filter(kind=Kind.COMMENTS_ENTERED_FOR_YOU)
+    assert notice.recipient == team.partner
+    assert (
+        notice.title
+        == f"{team.coordinator.display_name} added 2 comments for you on “{sheet.document.title}”"
+    )
+    assert f"thread={thread.pk}" in notice.link
+    # The coordinator who entered them is not told of what they did.
+    assert not Notification.objects.filter(recipient=team.coordinator).exists()
+
+    # Sent once the comments are saved, as every notification is.
+    (email,) = [m for m in mail.outbox if m.subject == "Your comments were added for you"]
+    assert email.to == [team.partner.email]
+    assert "added 2 comments for you" in email.body
+    assert "change them or withdraw them" in email.body
+
+
+def test_a_partners_own_word_comments_bring_them_no_such_notice(
+    team: StudyTeam, sheet: Version
+) -> None:
+    from portal.notifications.models import Kind, Notification
+
+    client = client_for(team.partner)
+    send_for(client, sheet, "")
+    confirm_all(client, sheet)
+    assert Comment.objects.filter(author=team.partner).count() == 2
+    assert not Notification.objects.filter(kind=Kind.COMMENTS_ENTERED_FOR_YOU).exists()
+
+
 def test_the_same_file_brought_in_twice_for_a_partner_adds_nothing_twice(
     team: StudyTeam, sheet: Version
 ) -> None:
