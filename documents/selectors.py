@@ -26,6 +26,7 @@ from documents.models import (
     Version,
     VersionStatus,
     Visibility,
+    WordImport,
 )
 from documents.rendition import preview
 from engagement.access import StudyAccess
@@ -663,3 +664,18 @@ def unanswered_threads(study: Study) -> QuerySet[Comment]:
         .select_related("version__document", "author", "entered_by")
         .order_by("created_at", "id")
     )
+
+
+def word_import_first_thread(word_import: WordImport) -> int | None:
+    """The conversation holding the first comment or reply a Word file added, if any."""
+    first = (
+        Comment.objects.filter(
+            version_id=word_import.version_id,
+            author_id=word_import.on_behalf_of_id or word_import.person_id,
+            source_key__in=[row["key"] for row in word_import.proposals],
+        )
+        .order_by("pk")
+        .values_list("pk", "parent_id")
+        .first()
+    )
+    return None if first is None else first[1] or first[0]

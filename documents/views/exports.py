@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +24,12 @@ from documents.models import (
     WordImport,
     WordImportState,
 )
-from documents.selectors import ThreadView, document_threads, version_threads
+from documents.selectors import (
+    ThreadView,
+    document_threads,
+    version_threads,
+    word_import_first_thread,
+)
 from documents.services.versions import version_blocks
 from documents.services.word_imports import (
     Choice,
@@ -316,7 +322,12 @@ def version_word_comments(
                 added,
             ) % {"n": added}
         messages.success(request, message)
-        return redirect("version_detail", access.study.pk, document_id, number)
+        # To the page of comments holding the first one added, so they are found at once.
+        page = reverse("version_detail", args=[access.study.pk, document_id, number])
+        thread_id = word_import_first_thread(waiting)
+        if thread_id is None:
+            return redirect(page)
+        return redirect(f"{page}?thread={thread_id}#thread-{thread_id}")
     elif request.method == "POST":
         return redirect(request.path)
     return render(

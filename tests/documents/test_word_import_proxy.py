@@ -133,6 +133,10 @@ def test_a_coordinator_adds_a_partners_word_comments_as_the_partners(
     done = confirm_all(client, sheet, follow=True)
     assert "2 comments from Pat Partner&#x27;s Word file were added" in done.content.decode()
     thread = Comment.objects.get(parent__isnull=True)
+    # Landed on the page of comments that holds them, at the first.
+    ((landed, _status),) = done.redirect_chain
+    assert landed.endswith(f"?thread={thread.pk}#thread-{thread.pk}")
+    assert f'id="thread-{thread.pk}"' in done.content.decode()
     reply = Comment.objects.get(parent=thread)
     for comment in (thread, reply):
         assert comment.author == team.partner
