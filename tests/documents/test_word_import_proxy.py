@@ -40,6 +40,8 @@ pytestmark = pytest.mark.django_db
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
 NOTE = "Entered by Cora Coordinator on behalf of Pat Partner"
+# The same, as the partner reads it about their own comments.
+NOTE_TO_PARTNER = "Entered for you by Cora Coordinator"
 
 
 @pytest.fixture
@@ -151,9 +153,10 @@ def test_a_coordinator_adds_a_partners_word_comments_as_the_partners(
     assert thread.round == assignment.round
 
     # Shown as entered by proxy, in words, to the partner and to the team.
-    for user in (team.partner, team.researcher, team.coordinator):
+    for user in (team.researcher, team.coordinator):
         page = version_page(user, sheet)
         assert page.count(f"{NOTE}.") == 2, user
+    assert version_page(team.partner, sheet).count(f"{NOTE_TO_PARTNER}.") == 2
     # The partner may change or withdraw them: they are the partner's own.
     partner_page = version_page(team.partner, sheet)
     assert f"/comments/{thread.pk}/edit/" in partner_page
@@ -401,7 +404,8 @@ def test_the_you_said_we_did_page_and_downloads_say_who_entered_it(
         visibility="members",
         is_team=False,
     )
-    assert NOTE in ysdw(team.partner, sheet).content.decode()
+    assert NOTE_TO_PARTNER in ysdw(team.partner, sheet).content.decode()
+    assert NOTE in ysdw(team.researcher, sheet).content.decode()
 
     text = ysdw(team.coordinator, sheet, "csv").content.decode("utf-8")[1:]
     header, *rows = list(csv.reader(io.StringIO(text)))
@@ -478,11 +482,14 @@ def test_the_partners_own_record_says_the_team_entered_it(
 def test_a_thread_is_drawn_again_when_who_entered_it_changes_name(
     team: StudyTeam, sheet: Version, entered: Comment
 ) -> None:
-    assert NOTE in version_page(team.partner, sheet)
+    assert NOTE_TO_PARTNER in version_page(team.partner, sheet)
     User.objects.filter(pk=team.coordinator.pk).update(display_name="Cora C. Lead")
     page = version_page(team.partner, sheet)
-    assert NOTE not in page
-    assert "Entered by Cora C. Lead on behalf of Pat Partner." in page
+    assert NOTE_TO_PARTNER not in page
+    assert "Entered for you by Cora C. Lead." in page
+    assert "Entered by Cora C. Lead on behalf of Pat Partner." in version_page(
+        team.researcher, sheet
+    )
 
 
 def test_comments_entered_by_proxy_cost_the_version_page_no_more_queries(
@@ -525,7 +532,7 @@ def test_comments_entered_by_proxy_cost_the_version_page_no_more_queries(
     fill(plain, None)
     fill(sheet, team.coordinator)
     assert count(sheet) == count(plain)
-    assert version_page(team.partner, sheet).count(NOTE) == 12
+    assert version_page(team.partner, sheet).count(NOTE_TO_PARTNER) == 12
 
 
 def test_a_comment_cannot_be_entered_by_its_own_author(team: StudyTeam, sheet: Version) -> None:
