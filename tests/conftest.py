@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NoReturn
 
 import django_ratelimit.core
 import pytest
@@ -21,6 +21,14 @@ from portal.permissions import Role
 from tests.factories import MembershipFactory, StudyFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose service or program is missing on this machine; in CI, where the
+    README promises it is there, fail it instead."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: it must be there)")
+    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import unavailable
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -30,7 +32,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 _HERE = Path(__file__).resolve().parent
@@ -111,10 +112,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def browser() -> Any:
     """The shared Chromium (started by the first browser test of the session)."""
     if not CHROMIUM.exists():
-        reason = f"Chromium is not installed at {CHROMIUM}; browser tests need it."
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(f"Chromium is not installed at {CHROMIUM}; browser tests need it.")
     return _CHROMIUM.get()
 
 

@@ -6,16 +6,9 @@ import pytest
 import redis
 from django.db import connection
 
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 
 pytestmark = pytest.mark.integration
-
-
-def unavailable(reason: str) -> None:
-    """Skip a test whose service is missing; in CI, where it must be there, fail it."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the service must be there)")
-    pytest.skip(reason)
 
 
 @pytest.fixture

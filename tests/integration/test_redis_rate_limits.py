@@ -12,9 +12,8 @@ import pytest
 import redis
 from django.test import override_settings
 
-from tests.conftest import client_for
+from tests.conftest import client_for, unavailable
 from tests.factories import PASSWORD, UserFactory
-from tests.integration.conftest import unavailable
 
 pytestmark = pytest.mark.integration
 

@@ -45,10 +45,10 @@ from portal.celery import app as celery_app
 from portal.notifications.models import Delivery, Kind, Notification
 from portal.notifications.tokens import user_id_from_token
 from portal.permissions import Role
-from tests.conftest import StudyTeam, client_for
+from tests.conftest import StudyTeam, client_for, unavailable
 from tests.documents.builders import constructed_version
 from tests.factories import MembershipFactory
-from tests.integration.conftest import database_url_for_tests, unavailable
+from tests.integration.conftest import database_url_for_tests
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
