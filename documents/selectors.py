@@ -167,7 +167,6 @@ class ThreadView:
     reply_draft: CommentDraft | None = None
     state_label: str = ""
     outcome_label: str = ""
-    html: str = ""
 
 
 def hidden_by_independent_review(version: Version, access: StudyAccess) -> bool:

@@ -111,9 +111,11 @@ def _ready(connection: BaseDatabaseWrapper) -> tuple[bool, set[str]]:
 
 
 def threads_triggers_drop(connection: BaseDatabaseWrapper) -> None:
-    if connection.vendor not in _NEW_STAMP:
-        return
-    _ready_now, tables = _ready(connection)
+    if connection.vendor in _NEW_STAMP:
+        _drop(connection, _ready(connection)[1])
+
+
+def _drop(connection: BaseDatabaseWrapper, tables: set[str]) -> None:
     statements = _sqlite_drop() if connection.vendor == "sqlite" else _postgresql_drop(tables)
     with connection.cursor() as cursor:
         for statement in statements:
@@ -124,8 +126,8 @@ def threads_triggers_create(connection: BaseDatabaseWrapper) -> None:
     """(Re)make the triggers and give every document a new stamp, once its tables are there."""
     if connection.vendor not in _NEW_STAMP:
         raise NotImplementedError(f"No thread triggers for {connection.vendor}.")
-    ready, _tables = _ready(connection)
-    threads_triggers_drop(connection)
+    ready, tables = _ready(connection)
+    _drop(connection, tables)
     if not ready:
         return
     statements = _sqlite_create() if connection.vendor == "sqlite" else _postgresql_create()
