@@ -91,6 +91,7 @@ def markdown_document(rng: random.Random, blocks: int) -> str:
 
 def information_sheet(study: Any, by: Any, rng: random.Random) -> tuple[Any, list[Any]]:
     """A READY first version of a ~400-block information sheet, through the real converter."""
+    from documents.blocks import texts_encoded
     from documents.conversion import convert
     from documents.models import Document, DocumentKind, Version, VersionStatus
     from documents.rendition import page_parts
@@ -117,6 +118,7 @@ def information_sheet(study: Any, by: Any, rng: random.Random) -> tuple[Any, lis
         html=html,
         sections=sections,
         blocks=[block.to_dict() for block in conversion.blocks],
+        texts=texts_encoded(conversion.blocks),
         readability=conversion.readability.to_dict(),
         warnings=list(conversion.warnings),
         converted_at=timezone.now(),

@@ -41,7 +41,7 @@ def version_for_page(access: StudyAccess, document_id: int, number: int) -> Vers
     and only when the marked page is not in the cache already."""
     return get_object_or_404(
         Version.objects.select_related("document", "document__stage", "uploaded_by").defer(
-            "blocks", "html"
+            "blocks", "texts", "html"
         ),
         document_id=document_id,
         document__study=access.study,
@@ -53,7 +53,7 @@ def version_light(access: StudyAccess, document_id: int, number: int) -> Version
     """As ``version_in``, without its page or blocks (pages that show neither)."""
     return get_object_or_404(
         Version.objects.select_related("document").defer(
-            "blocks", "html", "readability", "warnings"
+            "blocks", "texts", "html", "readability", "warnings"
         ),
         document_id=document_id,
         document__study=access.study,

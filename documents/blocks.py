@@ -8,6 +8,8 @@ point at it, and plain text that selectors are measured against.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,3 +27,21 @@ class Block:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Block:
         return cls(id=data["id"], kind=data["kind"], text=data["text"], html=data["html"])
+
+
+def texts_encoded(blocks: Iterable[Block | dict[str, Any]]) -> str:
+    """Each block's id and text, in reading order, as ``Version.texts`` keeps them."""
+    return json.dumps(
+        [
+            [block.id, block.text] if isinstance(block, Block) else [block["id"], block["text"]]
+            for block in blocks
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def texts_decoded(encoded: str) -> dict[str, tuple[int, str]]:
+    """Each block's place in reading order (from 1) and its text, by id."""
+    pairs = json.loads(encoded)
+    return {block_id: (index, text) for index, (block_id, text) in enumerate(pairs, 1)}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
-from django.template.loader import get_template
+from django.template import engines
 from django.utils import translation
 
 from documents.models import CommentDraft
@@ -37,19 +37,19 @@ _PREFIX = "thread-html:"
 KEEP_SECONDS = 7 * 24 * 60 * 60
 
 
+THREAD_TEMPLATE = "documents/includes/thread.jinja"
+
+
+def thread_template() -> Any:
+    """The thread's template (Jinja2: see portal/jinja.py)."""
+    return engines["jinja2"].get_template(THREAD_TEMPLATE)
+
+
 @functools.cache
 def _templates_digest() -> str:
-    """The thread templates as they are in this release: a deploy that changes them makes
-    every kept thread new, as a change to the thread itself would."""
-    digest = hashlib.sha256()
-    for name in (
-        "documents/includes/thread.html",
-        "documents/includes/reply.html",
-        "documents/includes/proxy_note.html",
-    ):
-        template: Any = get_template(name)  # the stubs do not know a template's origin
-        digest.update(Path(template.origin.name).read_bytes())
-    return digest.hexdigest()
+    """The thread template as it is in this release: a deploy that changes it makes every
+    kept thread new, as a change to the thread itself would."""
+    return hashlib.sha256(Path(thread_template().template.filename).read_bytes()).hexdigest()
 
 
 def _stamp(value: Any) -> str:

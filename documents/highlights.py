@@ -15,6 +15,7 @@ key rather than a stale page.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -26,7 +27,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from lxml import etree
-from lxml import html as lxml_html
 
 from documents.conversion.split import BREAKS, HOLDERS, NESTED
 from documents.pagetext import is_furniture
@@ -112,28 +112,190 @@ def _mark(
     counts: dict[str, int],
     first_words: dict[str, str] | None = None,
 ) -> str:
-    root = lxml_html.fragment_fromstring(stored_html, create_parent="div")
     by_block: dict[str, list[Passage]] = {}
     for passage in passages:
         by_block.setdefault(passage.block_id, []).append(passage)
-    labels: dict[tuple[int, str], tuple[str, str]] = {}
-    words = first_words or {}
-    for element in root.xpath(".//*[@data-block]"):
-        block_id = element.get("data-block")
-        if block_id in by_block:
-            _mark_block(element, by_block[block_id])
-        count = counts.get(block_id)
-        if count:
-            tag = str(element.tag)
-            if (count, tag) not in labels:
-                labels[count, tag] = _count_labels(count, tag)
-            shown, name = labels[count, tag]
-            # Each count's name says which block it is about, as the Comment control's does.
-            said = words.get(block_id, "")
-            _add_count(element, block_id, shown, f"{name}: {said}" if said else name)
-    # One serialisation of the wrapper, less its own tags, is much quicker than one a child.
-    whole = etree.tostring(root, encoding="unicode", method="html")
-    return whole[len("<div>") : -len("</div>")]
+    marker = _Marker(by_block, counts, first_words or {})
+    return marker.in_places(stored_html) or marker.whole(stored_html)
+
+
+# An attribute naming a block (``data-block``) or the block a Comment control is for.
+_BLOCK_ATTRIBUTE = re.compile(r' data-(comment-)?block="([^"<>]*)"')
+_PARSER = etree.HTMLParser(remove_blank_text=False)
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
+# A tag in HTML that lxml wrote: no "<" or ">" inside one, since it escapes them in values.
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>")
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+    "param",
+}
+# What would make tags hard to count without parsing: comments, raw text, CDATA.
+_UNUSUAL = re.compile(r"<!|<\?|<(?:script|style|textarea|title)\b", re.IGNORECASE)
+
+
+class _Marker:
+    """Marks and counts for one reader, put into the stored page.
+
+    ``in_places`` parses only the blocks that have passages and splices every count link in
+    after its block's Comment control, which is what ``whole`` does to a parse of the whole
+    page, byte for byte, at a fraction of the cost; it declines (None) a page whose shape it
+    does not expect, which ``whole`` then marks.
+    """
+
+    def __init__(
+        self, by_block: dict[str, list[Passage]], counts: dict[str, int], words: dict[str, str]
+    ) -> None:
+        self.by_block = by_block
+        self.counts = counts
+        self.words = words
+        self.labels: dict[tuple[int, str], tuple[str, str]] = {}
+        self.passage_words = _passage_words()
+
+    def whole(self, stored_html: str) -> str:
+        root = _parsed(stored_html)
+        self._apply(root.xpath(".//*[@data-block]"))
+        # One serialisation of the wrapper, less its own tags, is much quicker than one a child.
+        whole = etree.tostring(root, encoding="unicode", method="html")
+        return whole[len("<div>") : -len("</div>")]
+
+    def in_places(self, stored_html: str) -> str | None:
+        if _UNUSUAL.search(stored_html):
+            return None
+        starts: dict[str, int] = {}  # where each block's attribute is
+        controls: dict[str, int] = {}  # where each block's Comment control's attribute is
+        for match in _BLOCK_ATTRIBUTE.finditer(stored_html):
+            (controls if match.group(1) else starts).setdefault(match.group(2), match.start())
+        if any(block_id not in starts for block_id in self.by_block) or not all(
+            _PLAIN_ID.fullmatch(block_id) for block_id in self.counts
+        ):
+            return None
+        # The marked blocks, each parsed on its own; a block inside another is marked with it.
+        regions: list[tuple[int, int]] = []
+        for at in sorted(starts[block_id] for block_id in self.by_block):
+            if regions and at < regions[-1][1]:
+                continue
+            start = stored_html.rfind("<", 0, at)
+            end = _element_end(stored_html, start)
+            if start < 0 or end is None:
+                return None
+            regions.append((start, end))
+        edits: list[tuple[int, int, str]] = []
+        # The regions are parsed together, as children of one wrapper: one parse is quicker.
+        wrapper = _parsed("".join(stored_html[start:end] for start, end in regions))
+        roots = list(wrapper)
+        if len(roots) != len(regions):
+            return None
+        for root, (start, end) in zip(roots, regions, strict=True):
+            inside = [e for e in root.iter() if isinstance(e.tag, str) and e.get("data-block")]
+            # A count whose control is outside the region goes in below, with the others.
+            self._apply(inside, outside=None if root.tag in HOLDERS else root)
+            root.tail = None
+            edits.append((start, end, etree.tostring(root, encoding="unicode", method="html")))
+        for block_id, count in self.counts.items():
+            if not count or block_id not in starts:
+                continue
+            if block_id not in controls:
+                return None
+            at = controls[block_id]
+            index = bisect.bisect_right(regions, (at, len(stored_html)))
+            if index and at < regions[index - 1][1]:
+                continue
+            close = stored_html.find("</a>", at)
+            if close < 0:
+                return None
+            opening = stored_html[
+                stored_html.rfind("<", 0, starts[block_id]) + 1 : starts[block_id]
+            ]
+            tag = opening.split(None, 1)[0].lower()
+            edits.append((close + 4, close + 4, self._count_html(block_id, count, tag)))
+        edits.sort(key=lambda edit: edit[0])
+        out: list[str] = []
+        done = 0
+        for start, end, text in edits:
+            if start < done:
+                return None
+            out += [stored_html[done:start], text]
+            done = end
+        out.append(stored_html[done:])
+        return "".join(out)
+
+    def _apply(self, elements: list[etree._Element], outside: etree._Element | None = None) -> None:
+        """Mark and count the blocks, but for the count of ``outside``."""
+        for element in elements:
+            block_id = element.get("data-block") or ""
+            if block_id in self.by_block:
+                _mark_block(element, self.by_block[block_id], self.passage_words)
+            count = self.counts.get(block_id)
+            if count and element is not outside:
+                _add_count(element, self._count_link(block_id, count, str(element.tag)))
+
+    def _count_attributes(self, block_id: str, count: int, tag: str) -> dict[str, str]:
+        if (count, tag) not in self.labels:
+            self.labels[count, tag] = _count_labels(count, tag)
+        shown, name = self.labels[count, tag]
+        # Each count's name says which block it is about, as the Comment control's does.
+        said = self.words.get(block_id, "")
+        return {
+            "class": "block-count",
+            "href": f"?on={block_id}#comments-heading",
+            "data-label": shown,
+            "aria-label": f"{name}: {said}" if said else name,
+        }
+
+    def _count_link(self, block_id: str, count: int, tag: str) -> etree._Element:
+        return etree.Element("a", self._count_attributes(block_id, count, tag))
+
+    def _count_html(self, block_id: str, count: int, tag: str) -> str:
+        """The count link as lxml writes it (see ``_attribute``)."""
+        attributes = self._count_attributes(block_id, count, tag)
+        return "<a" + "".join(f" {k}={_attribute(v)}" for k, v in attributes.items()) + "></a>"
+
+
+def _attribute(value: str) -> str:
+    """An attribute's value quoted as lxml (libxml2) writes it in HTML, so that the page is the
+    same whichever way a mark was made: "&<>" escaped, in single quotes when it holds a double
+    one, unless it holds both."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if '"' not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace('"', "&quot;") + '"'
+
+
+def _parsed(html: str) -> etree._Element:
+    """The HTML parsed into a wrapping ``div``: by lxml's own HTML parser, as lxml.html would,
+    but without the Python element classes it looks up for every element."""
+    wrapper = etree.fromstring(f"<div>{html}</div>", _PARSER).find("body/div")
+    if wrapper is None:  # lxml puts a lone div in html/body, always
+        raise ValueError("unexpected parse")
+    return wrapper
+
+
+def _element_end(html: str, start: int) -> int | None:
+    """Where the element whose start tag begins at ``start`` ends, past its end tag."""
+    depth = 0
+    for match in _TAG.finditer(html, start):
+        closing, tag = match.group(1), match.group(2).lower()
+        if closing:
+            depth -= 1
+        elif tag not in _VOID and not match.group(0).endswith("/>"):
+            depth += 1
+        if depth <= 0:
+            return match.end()
+    return None
 
 
 def _pieces(block: etree._Element) -> list[_Piece | None]:
@@ -224,7 +386,7 @@ def _span(piece: _Piece, lo: int, hi: int) -> tuple[int, int] | None:
     return (first, last) if first >= 0 else None
 
 
-def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
+def _mark_block(block: etree._Element, passages: list[Passage], words: tuple[str, str]) -> None:
     pieces = _pieces(block)
     _measure(pieces)
     bounds = sorted({p.start for p in passages} | {p.end for p in passages})
@@ -255,7 +417,7 @@ def _mark_block(block: etree._Element, passages: list[Passage]) -> None:
         for passage in covering:
             first.setdefault(passage.thread_id, mark)
             last[passage.thread_id] = mark
-    starts, ends = _passage_words()
+    starts, ends = words
     for mark in first.values():
         mark.set("data-start", starts)
     for mark in last.values():
@@ -317,16 +479,7 @@ def _count_labels(count: int, tag: str) -> tuple[str, str]:
     return words, _("%(words)s on this %(noun)s") % {"words": words, "noun": noun(tag)}
 
 
-def _add_count(block: etree._Element, block_id: str, words: str, name: str) -> None:
-    link = etree.Element(
-        "a",
-        {
-            "class": "block-count",
-            "href": f"?on={block_id}#comments-heading",
-            "data-label": words,
-            "aria-label": name,
-        },
-    )
+def _add_count(block: etree._Element, link: etree._Element) -> None:
     if block.tag in HOLDERS:
         control = block.find(f"a[@class='{CONTROL_CLASS}']")
         if control is not None:

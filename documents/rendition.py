@@ -45,7 +45,7 @@ def noun(tag: str) -> str:
 
 def preview(text: str, words: int = 6) -> str:
     """The first few words of a block, to say which one is meant."""
-    parts = text.split()
+    parts = text.split(maxsplit=words)
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 

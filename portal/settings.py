@@ -98,7 +98,14 @@ TEMPLATES = [
                 "portal.context_processors.notifications",
             ],
         },
-    }
+    },
+    # Fragments rendered many times a page (``*.jinja``, in the same tree): see portal/jinja.py.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.jinja.environment"},
+    },
 ]
 
 DATABASES = {

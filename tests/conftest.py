@@ -56,6 +56,24 @@ def steady_rate_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
+def migrate_to(targets: list[tuple[str, str]] | None = None) -> Any:
+    """Migrate the test database to ``targets`` (None: every app's latest) as `migrate` does,
+    with the thread-stamp triggers dropped around it (SQLite cannot rebuild a table that a
+    trigger names); the apps as they were at those migrations."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from documents.stamps import threads_triggers_create, threads_triggers_drop
+
+    threads_triggers_drop(connection)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    threads_triggers_create(connection)
+    return executor.loader.project_state(targets).apps
+
+
 def give_totp(user: User) -> None:
     """Coordinators must have two-factor; tests that are not about it give them one."""
     Authenticator.objects.create(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from documents.anchoring import Anchor, AnchorError, from_selectors, reanchor_all, to_selectors
-from documents.blocks import Block
+from documents.blocks import Block, texts_encoded
 from documents.conversion import Conversion, ConversionError, RenditionLimits
 from documents.conversion.detect import check_size, detect
 from documents.conversion.errors import FAILED
@@ -248,6 +248,7 @@ def _mark_ready(version: Version, conversion: Conversion) -> bool:
         html=html,
         sections=sections,
         blocks=[block.to_dict() for block in blocks],
+        texts=texts_encoded(blocks),
         readability=conversion.readability.to_dict(),
         warnings=list(conversion.warnings),
         converted_at=timezone.now(),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from documents import fragments
+from documents import fragments, wording
 from documents.access import document_in, version_for_page, version_in, version_light
 from documents.blocks import Block
 from documents.forms import CommentForm, VersionForm
@@ -77,44 +75,6 @@ def version_url_kwargs(version: Version, study_id: int) -> VersionURLKwargs:
     return {"study_id": study_id, "document_id": version.document_id, "number": version.number}
 
 
-def _thread_labels() -> dict[str, str]:
-    """The fixed wording of a thread in the active language, translated once, not per thread."""
-    return _labels_in(translation.get_language())
-
-
-@functools.cache
-def _labels_in(language: str) -> dict[str, str]:
-    return {
-        "team_only": _("Team only"),
-        "from_version": _("From version"),
-        "approximately": _("Placed approximately"),
-        "on_passage": _("On the passage:"),
-        "on_paragraph": _("On the paragraph:"),
-        "was_about": _("It was about:"),
-        "on_document": _("On the whole document"),
-        "withdrawn": _("This comment was withdrawn by its author."),
-        "reply_withdrawn": _("This reply was withdrawn by its author."),
-        "edited": _("Edited"),
-        "you_said": _("You said, we did"),
-        "team_draft": _("Team draft: partners cannot see this yet"),
-        "in_version": _("in version"),
-        "why": _("Why:"),
-        "edit": _("Edit"),
-        "withdraw": _("Withdraw"),
-        "your_reply": _("your reply"),
-        "your_comment": _("your comment"),
-        "happy": _("I am happy with the answer"),
-        "reopen": _("Reopen with a note"),
-        "answer": _("Answer"),
-        "change_answer": _("Change the answer"),
-        "comment_by": _("the comment by"),
-        "resolve": _("Mark resolved"),
-        "reply": _("Reply"),
-        "continue_reply": _("Continue your unsent reply"),
-        "to": _("to"),
-    }
-
-
 def _page_addresses(request: HttpRequest, version: Version, study_id: int) -> dict[str, str]:
     full_path = request.get_full_path()
     versions_base = reverse(
@@ -130,11 +90,6 @@ def _page_addresses(request: HttpRequest, version: Version, study_id: int) -> di
         "full_path": full_path,
         "login_next_url": f"{reverse('account_login')}?next={quote(full_path)}",
     }
-
-
-@functools.cache
-def _labels_digest(language: str) -> str:
-    return hashlib.sha256(repr(sorted(_labels_in(language).items())).encode()).hexdigest()
 
 
 @dataclass
@@ -165,13 +120,13 @@ def _page_threads(
     ``fragments``); the others are read, rendered and kept. The page's one reply form goes
     into the thread being answered."""
     can_respond = access.may(Action.RESPOND)
-    labels = _thread_labels()
+    labels = wording.thread_labels()
     # What every thread shows the same on any address of this page; the address itself and
     # the token are put in afterwards, so one rendering serves them all.
     shared = {
         "comments_base": addresses["comments_base"],
         "document_base": addresses["document_base"],
-        "labels": _labels_digest(translation.get_language()),
+        "labels": wording.labels_digest(translation.get_language()),
     }
 
     def part_of(place: ThreadPlace) -> int:
@@ -215,6 +170,8 @@ def _page_threads(
     states = {value: str(label) for value, label in ThreadState.choices} if views else {}
     outcomes = {value: str(label) for value, label in Outcome.choices} if views else {}
     withdrawn = str(_("Withdrawn"))
+    template = fragments.thread_template()
+    reader = request.user.pk
     new: dict[str, str] = {}
     for place, key in zip(page_places, keys, strict=True):
         view = views.get((place.thread_id, place.carried))
@@ -228,8 +185,7 @@ def _page_threads(
         if view.response is not None:
             view.outcome_label = outcomes[view.response.outcome]
         if key not in kept:
-            new[key] = render_to_string(
-                "documents/includes/thread.html",
+            new[key] = template.render(
                 {
                     "view": view,
                     "reply_here": fragments.REPLY_PLACEHOLDER,
@@ -240,7 +196,9 @@ def _page_threads(
                     "full_path": fragments.PATH_PLACEHOLDER,
                     "comments_base": addresses["comments_base"],
                     "document_base": addresses["document_base"],
-                },
+                    "proxy_note": lambda comment: wording.proxy_note(comment, reader),
+                    "earlier_replies": wording.earlier_replies,
+                }
             )
     fragments.keep_threads(new)
 

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from documents.anchoring import CONTEXT_CHARS
-from documents.blocks import Block
+from documents.blocks import Block, texts_encoded
 from documents.models import (
     Comment,
     Document,
@@ -201,6 +201,7 @@ def constructed_version(document: Document, n_blocks: int, *, by: User, number: 
         status=VersionStatus.READY,
         html=page_html(rendition, blocks),
         blocks=[b.to_dict() for b in blocks],
+        texts=texts_encoded(blocks),
         converted_at=timezone.now(),
     )
 

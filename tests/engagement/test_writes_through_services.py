@@ -9,8 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps as global_apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from engagement.involvement.selectors import policy_for
@@ -24,7 +22,7 @@ from engagement.models import PaymentPolicy, PaymentRate, Stage, Study
 from engagement.services import stage_update, study_update
 from portal.accounts.services import profile_for, profile_update
 from portal.rules import RuleBroken
-from tests.conftest import StudyTeam, client_for
+from tests.conftest import StudyTeam, client_for, migrate_to
 from tests.factories import StageFactory
 
 
@@ -128,22 +126,16 @@ def test_the_profile_service_takes_only_profile_fields(team: StudyTeam) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_a_policy_to_every_study_that_lacks_one() -> None:
-    executor = MigrationExecutor(connection)
     before = [("engagement", "0003_contribution_historicalexpenseline_and_more")]
     after = [("engagement", "0004_payment_policy_for_every_study")]
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
+    old = migrate_to(before)
     OldStudy = old.get_model("engagement", "Study")
     OldPolicy = old.get_model("engagement", "PaymentPolicy")
     lacking = OldStudy.objects.create(title="Old study", lay_summary="", status="active")
     having = OldStudy.objects.create(title="Kept study", lay_summary="", status="active")
     OldPolicy.objects.create(study=having, notes="Our own rules")
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(after)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(after)
+    migrate_to()
     assert global_apps.get_model("engagement", "PaymentPolicy") is PaymentPolicy
     made = PaymentPolicy.objects.get(study_id=lacking.pk)
     assert made.rates.count() == 6

@@ -1,0 +1,78 @@
+"""Marking a page in place (only the commented blocks parsed, count links spliced in) gives
+the very page that marking a parse of the whole page gives, on real documents."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from documents.conversion import convert
+from documents.conversion.split import split_blocks
+from documents.highlights import Passage, _Marker
+from documents.rendition import page_html, page_parts
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DOCUMENTS = [
+    "docx/tables.docx",
+    "docx/simple-list.docx",
+    "docx/footnotes.docx",
+    "docx/footnote-hyperlink.docx",
+    "docx/comments.docx",
+    "docx/underline.docx",
+    "docx/strikethrough.docx",
+    "docx/text-box.docx",
+    "text/co-production-study-summary.md",
+]
+# Block names as a count's label says them: quotes of each kind, markup-like text, accents.
+FIRST_WORDS = ["Before you", 'a "quoted" one', 'it\'s "both" & <b>odd</b>', "café\u00a0au lait"]
+
+
+def markers(blocks: list, rng: random.Random) -> tuple[dict, dict, dict]:
+    by_block: dict[str, list[Passage]] = {}
+    for thread_id in range(1, rng.randint(1, 3 * len(blocks)) + 1):
+        block = rng.choice(blocks)
+        if len(block.text) > 1:
+            start = rng.randrange(0, len(block.text) - 1)
+            end = rng.randint(start + 1, len(block.text))
+            by_block.setdefault(block.id, []).append(Passage(thread_id, block.id, start, end))
+    counts = {b.id: rng.randint(1, 12) for b in rng.sample(blocks, rng.randint(0, len(blocks)))}
+    words = {block_id: rng.choice(FIRST_WORDS) for block_id in counts}
+    return by_block, counts, words
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_marking_in_place_gives_the_page_a_whole_parse_gives(name: str) -> None:
+    path = FIXTURES / name
+    conversion = convert(path.read_bytes(), path.name, max_bytes=10 * 1024 * 1024)
+    html, _sections = page_parts(conversion.html, conversion.blocks)
+    assert conversion.blocks
+    rng = random.Random(name)
+    for _trial in range(25):
+        by_block, counts, words = markers(conversion.blocks, rng)
+        in_place = _Marker(by_block, counts, words).in_places(html)
+        assert in_place is not None
+        assert in_place == _Marker(by_block, counts, words).whole(html)
+
+
+def test_a_block_inside_a_marked_block_is_marked_with_it() -> None:
+    rendition, blocks = split_blocks(
+        "<ul><li>Outer item<ul><li>Inner one</li><li>Inner two</li></ul></li></ul>"
+        "<table><tr><td>Cell with<ul><li>a list</li></ul></td></tr></table><p>After.</p>"
+    )
+    html = page_html(rendition, blocks)
+    every = {b.id: [Passage(n, b.id, 0, len(b.text))] for n, b in enumerate(blocks, 1)}
+    counts = {b.id: 2 for b in blocks}
+    in_place = _Marker(every, counts, {}).in_places(html)
+    assert in_place == _Marker(every, counts, {}).whole(html)
+    assert in_place is not None
+    assert in_place.count('class="block-count"') == len(blocks)
+
+
+def test_a_page_it_cannot_read_safely_is_marked_whole() -> None:
+    blocks = split_blocks("<p>One</p><p>Two</p>")[1]
+    html = page_html("<!-- a comment --><p id='b1' data-block='b1'>One</p>", blocks[:1])
+    marker = _Marker({"b1": [Passage(1, "b1", 0, 3)]}, {"b1": 1}, {})
+    assert marker.in_places(html) is None
+    assert '<mark class="passage"' in marker.whole(html)
