@@ -54,9 +54,10 @@ class Passage:
 
 @dataclass
 class _Piece:
-    """A run of document text: an element's ``text`` or ``tail``."""
+    """A run of document text: an element's ``text`` or ``tail`` (no element: the whole
+    text of a block that holds nothing else, read straight from the page)."""
 
-    element: etree._Element
+    element: etree._Element | None
     attribute: str  # "text" or "tail"
     value: str
     # (first, end, position, is whitespace) for each run of word or whitespace characters
@@ -122,6 +123,13 @@ def _mark(
 # An attribute naming a block (``data-block``) or the block a Comment control is for.
 _BLOCK_ATTRIBUTE = re.compile(r' data-(comment-)?block="([^"<>]*)"')
 _PARSER = etree.HTMLParser(remove_blank_text=False)
+# A block holding only text, and its Comment control when it is a list item or a table cell.
+_PLAIN_BLOCK = re.compile(
+    r"(?P<opening><(?P<tag>[a-z][a-z0-9]*)\b[^<>]*>)(?P<text>[^<]*)"
+    r'(?P<control><a class="block-comment"[^<>]*></a>)?</(?P=tag)>'
+)
+# Text that lxml wrote holds no entity but these three.
+_OTHER_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
 # A tag in HTML that lxml wrote: no "<" or ">" inside one, since it escapes them in values.
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>")
@@ -192,12 +200,19 @@ class _Marker:
                 return None
             regions.append((start, end))
         edits: list[tuple[int, int, str]] = []
-        # The regions are parsed together, as children of one wrapper: one parse is quicker.
-        wrapper = _parsed("".join(stored_html[start:end] for start, end in regions))
+        parsed: list[tuple[int, int]] = []
+        for start, end in regions:
+            plain = self._plain(stored_html, start, end)
+            if plain is None:
+                parsed.append((start, end))
+            else:
+                edits.append((start, end, plain))
+        # The others are parsed together, as children of one wrapper: one parse is quicker.
+        wrapper = _parsed("".join(stored_html[start:end] for start, end in parsed))
         roots = list(wrapper)
-        if len(roots) != len(regions):
+        if len(roots) != len(parsed):
             return None
-        for root, (start, end) in zip(roots, regions, strict=True):
+        for root, (start, end) in zip(roots, parsed, strict=True):
             inside = [e for e in root.iter() if isinstance(e.tag, str) and e.get("data-block")]
             # A count whose control is outside the region goes in below, with the others.
             self._apply(inside, outside=None if root.tag in HOLDERS else root)
@@ -231,6 +246,31 @@ class _Marker:
         out.append(stored_html[done:])
         return "".join(out)
 
+    def _plain(self, stored_html: str, start: int, end: int) -> str | None:
+        """A marked block that holds only text (and its control), marked without parsing it;
+        None for any other."""
+        match = _PLAIN_BLOCK.fullmatch(stored_html, start, end)
+        if match is None or _OTHER_ENTITY.search(match["text"]):
+            return None
+        opening, tag, text, control = (
+            match["opening"],
+            match["tag"],
+            match["text"],
+            match["control"],
+        )
+        named = _BLOCK_ATTRIBUTE.search(opening)
+        if named is None or named.group(1) or (tag in HOLDERS) != bool(control):
+            return None
+        block_id = named.group(2)
+        value = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        piece = _Piece(None, "text", value)
+        _measure([piece])
+        plan = _plan([piece], self.by_block.get(block_id, []))
+        marked = _wrapped_text(value, plan[0][1], self.passage_words) if plan else text
+        count = self.counts.get(block_id) if control else None
+        link = self._count_html(block_id, count, tag) if count else ""
+        return f"{opening}{marked}{control or ''}{link}</{tag}>"
+
     def _apply(self, elements: list[etree._Element], outside: etree._Element | None = None) -> None:
         """Mark and count the blocks, but for the count of ``outside``."""
         for element in elements:
@@ -241,33 +281,41 @@ class _Marker:
             if count and element is not outside:
                 _add_count(element, self._count_link(block_id, count, str(element.tag)))
 
-    def _count_attributes(self, block_id: str, count: int, tag: str) -> dict[str, str]:
+    def _count_words(self, block_id: str, count: int, tag: str) -> tuple[str, str]:
+        """What the count shows, and its name: which says which block it is about, as the
+        Comment control's does."""
         if (count, tag) not in self.labels:
             self.labels[count, tag] = _count_labels(count, tag)
         shown, name = self.labels[count, tag]
-        # Each count's name says which block it is about, as the Comment control's does.
         said = self.words.get(block_id, "")
-        return {
-            "class": "block-count",
-            "href": f"?on={block_id}#comments-heading",
-            "data-label": shown,
-            "aria-label": f"{name}: {said}" if said else name,
-        }
+        return shown, f"{name}: {said}" if said else name
 
     def _count_link(self, block_id: str, count: int, tag: str) -> etree._Element:
-        return etree.Element("a", self._count_attributes(block_id, count, tag))
+        shown, name = self._count_words(block_id, count, tag)
+        return etree.Element(
+            "a",
+            {
+                "class": "block-count",
+                "href": f"?on={block_id}#comments-heading",
+                "data-label": shown,
+                "aria-label": name,
+            },
+        )
 
     def _count_html(self, block_id: str, count: int, tag: str) -> str:
-        """The count link as lxml writes it (see ``_attribute``)."""
-        attributes = self._count_attributes(block_id, count, tag)
-        return "<a" + "".join(f" {k}={_attribute(v)}" for k, v in attributes.items()) + "></a>"
+        """``_count_link`` as lxml writes it (see ``_attribute``), for a plain block id."""
+        shown, name = self._count_words(block_id, count, tag)
+        return (
+            f'<a class="block-count" href="?on={block_id}#comments-heading" '
+            f"data-label={_attribute(shown)} aria-label={_attribute(name)}></a>"
+        )
 
 
 def _attribute(value: str) -> str:
     """An attribute's value quoted as lxml (libxml2) writes it in HTML, so that the page is the
     same whichever way a mark was made: "&<>" escaped, in single quotes when it holds a double
     one, unless it holds both."""
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _escaped(value)
     if '"' not in value:
         return f'"{value}"'
     if "'" not in value:
@@ -386,9 +434,20 @@ def _span(piece: _Piece, lo: int, hi: int) -> tuple[int, int] | None:
     return (first, last) if first >= 0 else None
 
 
-def _mark_block(block: etree._Element, passages: list[Passage], words: tuple[str, str]) -> None:
-    pieces = _pieces(block)
-    _measure(pieces)
+@dataclass
+class _Cut:
+    """A mark to make: characters ``a:b`` of a piece, for the passages covering them."""
+
+    a: int
+    b: int
+    covering: list[Passage]
+    new: list[int]  # passages that start here: the first names the mark, the rest a target
+    starts: bool = False  # the first mark of one of its passages
+    ends: bool = False  # the last mark of one of its passages
+
+
+def _plan(pieces: list[_Piece | None], passages: list[Passage]) -> list[tuple[_Piece, list[_Cut]]]:
+    """Where the marks go in a block's pieces, measured already (``_measure``)."""
     bounds = sorted({p.start for p in passages} | {p.end for p in passages})
     intervals = []
     for lo, hi in pairwise(bounds):
@@ -396,60 +455,73 @@ def _mark_block(block: etree._Element, passages: list[Passage], words: tuple[str
         if covering:
             intervals.append((lo, hi, covering))
     started: set[int] = set()
-    made: list[tuple[etree._Element, list[Passage]]] = []
+    plan: list[tuple[_Piece, list[_Cut]]] = []
     for piece in pieces:
         if piece is None or not piece.measured:
             continue
-        holder = piece.element if piece.attribute == "text" else piece.element.getparent()
-        if holder is not None and holder.tag in _STRUCTURE:
-            continue  # whitespace between a list's items or a table's rows: no place for a mark
+        if piece.element is not None:
+            holder = piece.element if piece.attribute == "text" else piece.element.getparent()
+            if holder is not None and holder.tag in _STRUCTURE:
+                continue  # whitespace between a list's items or a table's rows: no place here
         cuts = []
         for lo, hi, covering in intervals:
             span = _span(piece, lo, hi)
             if span is not None and piece.value[span[0] : span[1]].strip():
-                cuts.append((span[0], span[1], covering))
+                new = [p.thread_id for p in covering if p.thread_id not in started]
+                started.update(new)
+                cuts.append(_Cut(span[0], span[1], covering, new))
         if cuts:
-            made += _wrap(piece, cuts, started)
+            plan.append((piece, cuts))
     # Where each passage starts and ends, a screen reader says so (the words are CSS's).
-    first: dict[int, etree._Element] = {}
-    last: dict[int, etree._Element] = {}
-    for mark, covering in made:
-        for passage in covering:
-            first.setdefault(passage.thread_id, mark)
-            last[passage.thread_id] = mark
-    starts, ends = words
-    for mark in first.values():
-        mark.set("data-start", starts)
-    for mark in last.values():
-        mark.set("data-end", ends)
+    first: dict[int, _Cut] = {}
+    last: dict[int, _Cut] = {}
+    for _piece, cuts in plan:
+        for cut in cuts:
+            for passage in cut.covering:
+                first.setdefault(passage.thread_id, cut)
+                last[passage.thread_id] = cut
+    for cut in first.values():
+        cut.starts = True
+    for cut in last.values():
+        cut.ends = True
+    return plan
+
+
+def _mark_block(block: etree._Element, passages: list[Passage], words: tuple[str, str]) -> None:
+    pieces = _pieces(block)
+    _measure(pieces)
+    for piece, cuts in _plan(pieces, passages):
+        _wrap(piece, cuts, words)
 
 
 def _passage_words() -> tuple[str, str]:
     return _("commented passage"), _("end of commented passage")
 
 
-def _wrap(
-    piece: _Piece, cuts: list[tuple[int, int, list[Passage]]], started: set[int]
-) -> list[tuple[etree._Element, list[Passage]]]:
+def _wrap(piece: _Piece, cuts: list[_Cut], words: tuple[str, str]) -> None:
     value = piece.value
     marks = []
-    for index, (a, b, covering) in enumerate(cuts):
+    for index, cut in enumerate(cuts):
         mark = etree.Element("mark", {"class": "passage"})
-        mark.set("data-threads", " ".join(str(p.thread_id) for p in covering))
-        new = [p.thread_id for p in covering if p.thread_id not in started]
-        started.update(new)
-        if new:
-            mark.set("id", f"passage-{new[0]}")
-        mark.text = value[a:b]
-        next_a = cuts[index + 1][0] if index + 1 < len(cuts) else len(value)
-        mark.tail = value[b:next_a]
-        marks.append((mark, new[1:], covering))
-    head = value[: cuts[0][0]]
+        mark.set("data-threads", " ".join(str(p.thread_id) for p in cut.covering))
+        if cut.new:
+            mark.set("id", f"passage-{cut.new[0]}")
+        if cut.starts:
+            mark.set("data-start", words[0])
+        if cut.ends:
+            mark.set("data-end", words[1])
+        mark.text = value[cut.a : cut.b]
+        next_a = cuts[index + 1].a if index + 1 < len(cuts) else len(value)
+        mark.tail = value[cut.b : next_a]
+        marks.append((mark, cut.new[1:]))
+    head = value[: cuts[0].a]
+    if piece.element is None:
+        raise ValueError("a piece read without parsing is written by _wrapped_text")
     if piece.attribute == "text":
         parent = piece.element
         parent.text = head
         at = 0
-        for mark, others, _covering in marks:
+        for mark, others in marks:
             for thread_id in others:
                 parent.insert(at, _target(thread_id))
                 at += 1
@@ -458,14 +530,40 @@ def _wrap(
     else:
         anchor = piece.element
         anchor.tail = head
-        for mark, others, _covering in marks:
+        for mark, others in marks:
             for thread_id in others:
                 target = _target(thread_id)
                 anchor.addnext(target)
                 anchor = target
             anchor.addnext(mark)
             anchor = mark
-    return [(mark, covering) for mark, _others, covering in marks]
+
+
+def _wrapped_text(value: str, cuts: list[_Cut], words: tuple[str, str]) -> str:
+    """A block's whole text with its marks, as ``_wrap`` would make them and lxml write them."""
+    out = [_escaped(value[: cuts[0].a])]
+    for index, cut in enumerate(cuts):
+        out += (
+            f'<span id="passage-{thread_id}" class="passage-start"></span>'
+            for thread_id in cut.new[1:]
+        )
+        threads = " ".join(str(p.thread_id) for p in cut.covering)
+        opening = f'<mark class="passage" data-threads="{threads}"'
+        if cut.new:
+            opening += f' id="passage-{cut.new[0]}"'
+        if cut.starts:
+            opening += f" data-start={_attribute(words[0])}"
+        if cut.ends:
+            opening += f" data-end={_attribute(words[1])}"
+        next_a = cuts[index + 1].a if index + 1 < len(cuts) else len(value)
+        out += [opening, ">", _escaped(value[cut.a : cut.b]), "</mark>"]
+        out.append(_escaped(value[cut.b : next_a]))
+    return "".join(out)
+
+
+def _escaped(text: str) -> str:
+    """Text as lxml writes it in HTML: "&<>" escaped, quotes not."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _target(thread_id: int) -> etree._Element:

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    ExpressionWrapper,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -130,8 +138,12 @@ def block_texts(version: Version) -> dict[str, tuple[int, str]]:
     """Each block's place in reading order (from 1) and its plain text, by block id.
 
     A prepared version never changes, so this is kept in the cache: the version page need not
-    read and decode every block's text on each view.
+    read and decode every block's text on each view; and on the instance, which a request
+    asks several times.
     """
+    held: dict[str, tuple[int, str]] | None = version.__dict__.get("_block_texts")
+    if held is not None:
+        return held
     key = f"version-block-texts:{version_stamp(version)}"
     texts: dict[str, tuple[int, str]] | None = cache.get(key)
     if texts is None:
@@ -152,6 +164,8 @@ def block_texts(version: Version) -> dict[str, tuple[int, str]]:
             texts = texts_decoded(texts_encoded(blocks))
         if version.status == VersionStatus.READY:
             cache.set(key, texts, BLOCK_TEXTS_SECONDS)
+    if version.status == VersionStatus.READY:
+        version.__dict__["_block_texts"] = texts
     return texts
 
 
@@ -261,31 +275,44 @@ def version_thread_places(
 def _thread_places(version: Version, access: StudyAccess, only_own: bool) -> list[ThreadPlace]:
     visible = _visible(access, only_own)
     blocks = block_texts(version)
-    places = [
-        _place(pk, block_id, selectors, withdrawn_at, blocks)
-        for pk, block_id, selectors, withdrawn_at in Comment.objects.filter(
-            visible, version=version, parent__isnull=True
-        ).values_list("pk", "block_id", "selectors", "withdrawn_at")
-    ]
-    for comment_id, block_id, selectors, method, withdrawn_at in (
+    # The version's own threads and those placed into it from earlier versions, in one query.
+    own = Comment.objects.filter(visible, version=version, parent__isnull=True).values_list(
+        "pk",
+        "block_id",
+        "selectors",
+        ExpressionWrapper(Q(withdrawn_at__isnull=False), output_field=BooleanField()),
+        Value("", output_field=CharField()),
+        Value(False, output_field=BooleanField()),
+    )
+    placed = (
         CommentPlacement.objects.filter(version=version)
         .filter(_prefixed(visible, "comment__"))
-        .values_list("comment_id", "block_id", "selectors", "method", "comment__withdrawn_at")
-    ):
+        .values_list(
+            "comment_id",
+            "block_id",
+            "selectors",
+            ExpressionWrapper(Q(comment__withdrawn_at__isnull=False), output_field=BooleanField()),
+            "method",
+            Value(True, output_field=BooleanField()),
+        )
+    )
+    places = []
+    rows = own.order_by().union(placed.order_by(), all=True)
+    for thread_id, block_id, selectors, withdrawn, method, carried in rows:
         if method == "unplaced":
             places.append(
                 ThreadPlace(
-                    thread_id=comment_id,
+                    thread_id=thread_id,
                     block_id="",
                     unplaced=True,
-                    withdrawn=withdrawn_at is not None,
-                    order=(10**6, comment_id),
+                    withdrawn=withdrawn,
+                    order=(10**6, thread_id),
                     carried=True,
                 )
             )
         else:
             places.append(
-                _place(comment_id, block_id, selectors, withdrawn_at, blocks, carried=True)
+                _place(thread_id, block_id, selectors, withdrawn, blocks, carried=carried)
             )
     places.sort(key=lambda place: place.order)
     return places
@@ -295,7 +322,7 @@ def _place(
     thread_id: int,
     block_id: str,
     selectors: object,
-    withdrawn_at: object,
+    withdrawn: bool,
     blocks: dict[str, tuple[int, str]],
     *,
     carried: bool = False,
@@ -306,7 +333,7 @@ def _place(
         thread_id=thread_id,
         block_id=block_id if block_id in blocks else "",
         unplaced=False,
-        withdrawn=withdrawn_at is not None,
+        withdrawn=withdrawn,
         order=(index, thread_id),
         start=start,
         end=end,
@@ -414,40 +441,16 @@ def _threads(
     profiles: bool = True,
 ) -> list[ThreadView]:
     visible = _visible(access, only_own)
-    people, named = _people("", profiles)
-    replies = Prefetch(
-        "replies",
-        queryset=Comment.objects.select_related(*people)
-        .only(*_COMMENT_FIELDS, *named)
-        .order_by("created_at", "id"),
-        to_attr="reply_list",
-    )
-    own_threads = Comment.objects.filter(visible, version=version, parent__isnull=True)
+    own_threads = Q(visible, version=version, parent__isnull=True)
     placed = CommentPlacement.objects.filter(version=version)
     want_own = want_placed = True
     if only is not None:
         own_ids = [p.thread_id for p in only if not p.carried]
         placed_ids = [p.thread_id for p in only if p.carried]
-        own_threads = own_threads.filter(pk__in=own_ids)
+        own_threads &= Q(pk__in=own_ids)
         placed = placed.filter(comment_id__in=placed_ids)
         # Nothing to ask for: skip the query, whose building alone costs a page view time.
         want_own, want_placed = bool(own_ids), bool(placed_ids)
-    own = (
-        list(
-            own_threads.select_related(*people, "response", "response__changed_in")
-            .only(
-                *_COMMENT_FIELDS,
-                *named,
-                *_RESPONSE_FIELDS,
-                "response__changed_in__number",
-            )
-            .prefetch_related(replies)
-        )
-        if want_own
-        else []
-    )
-    for comment in own:
-        comment.version = version  # already loaded; joining it again would copy it per row
     placed_people, placed_named = _people("comment__", profiles)
     placements = (
         list(
@@ -466,13 +469,34 @@ def _threads(
                 "comment__response__changed_in__number",
                 "comment__version__number",
             )
-            .prefetch_related(
-                Prefetch("comment__replies", queryset=replies.queryset, to_attr="reply_list")
-            )
         )
         if want_placed
         else []
     )
+    # The version's own threads and the replies of every thread shown, in one query (a
+    # reply has no answer: its joined answer is empty).
+    wanted = Q()
+    if want_own:
+        parents = own_ids if only is not None else Comment.objects.filter(own_threads).values("pk")
+        wanted |= own_threads | Q(parent_id__in=parents)
+    if placements:
+        wanted |= Q(parent_id__in=[placement.comment_id for placement in placements])
+    people, named = _people("", profiles)
+    own: list[Comment] = []
+    replies: dict[int, list[Comment]] = {}
+    for row in (
+        Comment.objects.filter(wanted)
+        .select_related(*people, "response", "response__changed_in")
+        .only(*_COMMENT_FIELDS, *named, *_RESPONSE_FIELDS, "response__changed_in__number")
+        .order_by("created_at", "id")
+        if wanted
+        else []
+    ):
+        if row.parent_id is None:
+            row.version = version  # already loaded; joining it again would copy it per row
+            own.append(row)
+        else:
+            replies.setdefault(row.parent_id, []).append(row)
     blocks = block_texts(version)
     order = {block_id: index for block_id, (index, _text) in blocks.items()}
     texts = {block_id: text for block_id, (_index, text) in blocks.items()}
@@ -481,7 +505,7 @@ def _threads(
             thread=c,
             block_id=c.block_id,
             quote=c.quote,
-            replies=c.reply_list,
+            replies=replies.get(c.pk, []),
             response=_shown_response(c, access),
             order=(order.get(c.block_id, 0), c.pk),
             block_preview=preview(texts.get(c.block_id, ""), 8),
@@ -501,7 +525,7 @@ def _threads(
                 thread=c,
                 block_id="" if unplaced else placement.block_id,
                 quote=c.quote if unplaced else quote,
-                replies=c.reply_list,  # type: ignore[attr-defined]
+                replies=replies.get(c.pk, []),
                 response=_shown_response(c, access),
                 from_earlier=True,
                 unplaced=unplaced,
