@@ -2,11 +2,13 @@
 
 A thread's HTML depends on what the thread shows, which its document's ``threads_stamp``
 stands for (the database renews it whenever any of that changes, see ``documents.stamps``),
-and on what the reader brings: who they are, what they may do, their unsent reply, the part
-of the document shown, the page's addresses and wording. The key is a hash of all of them, so
-a change simply has a new key and an old entry is never shown; a page whose threads are all
-kept reads none from the database. The per-request values (the CSRF token, the page's own
-address) are left as placeholders.
+and on what its readers share: what they may see and do, the part of the document shown, the
+page's addresses and wording. The key is a hash of all of them, so a change simply has a new
+key and an old entry is never shown; a page whose threads are all kept reads none from the
+database. One rendering serves every reader alike: what is one reader's (the Edit and
+Withdraw of their own comments, "Entered for you", their unsent reply) is written for
+everyone between markers and chosen per request (``for_reader``), as the per-request values
+(the CSRF token, the page's own address) are put in for placeholders.
 
 They are kept in Django's cache (Redis in production, so every web process shares them and
 none can hold one the others have not; local memory under ``make run``), a page's threads
@@ -24,15 +26,16 @@ from typing import Any
 from django.core.cache import cache
 from django.template import engines
 from django.utils import translation
+from markupsafe import Markup
 
-from documents.models import CommentDraft
-
-CSRF_PLACEHOLDER = "\x00csrf\x00"
+# Placeholders and markers are Markup: written into a thread as they are (``portal.jinja``
+# takes NUL characters out of anything else).
+CSRF_PLACEHOLDER = Markup("\x00csrf\x00")
 # The page's own address (where a button's form returns to), also put in per request, so
 # that one thread's HTML serves every address the page is reached by.
-PATH_PLACEHOLDER = "\x00path\x00"
+PATH_PLACEHOLDER = Markup("\x00path\x00")
 # Where the page's one reply form goes, in the thread being answered; removed from the others.
-REPLY_PLACEHOLDER = "\x00reply\x00"
+REPLY_PLACEHOLDER = Markup("\x00reply\x00")
 _PREFIX = "thread-html:"
 KEEP_SECONDS = 7 * 24 * 60 * 60
 
@@ -52,42 +55,78 @@ def _templates_digest() -> str:
     return hashlib.sha256(Path(thread_template().template.filename).read_bytes()).hexdigest()
 
 
-def _stamp(value: Any) -> str:
-    return "" if value is None else value.isoformat()
-
-
 def thread_key(
     *,
     version_id: int,
     stamp: str,
     audience: str,
-    user_id: int,
     can_respond: bool,
     page: dict[str, str],
     thread_id: int,
     carried: bool,
     marked: bool,
     section: int,
-    draft: CommentDraft | None,
 ) -> str:
     """Everything a thread's HTML depends on, as one hash: ``stamp`` for the thread itself
-    (its comment, replies, answer, placement and writers' names), the rest for the reader."""
+    (its comment, replies, answer, placement and writers' names), the rest for the readers
+    it is shown to. Nothing of one reader: see ``for_reader``."""
     parts: list[Any] = [
         _templates_digest(),
         translation.get_language(),
         version_id,
         stamp,
         audience,
-        user_id,
         can_respond,
         sorted(page.items()),
         thread_id,
         carried,
         marked,
         section,
-        None if draft is None else (draft.body, _stamp(draft.updated_at)),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def mine(author_id: int) -> Markup:
+    """Opens what only ``author_id`` sees (their Edit and Withdraw, say); ``OTHERWISE``
+    opens what everyone else sees instead, and ``END_MINE`` ends both."""
+    return Markup(f"\x00mine:{int(author_id)}\x00")  # noqa: S704 - digits and our markers
+
+
+def drafted(thread_id: int) -> Markup:
+    """Opens what a reader with an unsent reply to the thread sees ("Continue your unsent
+    reply"), then ``OTHERWISE`` what the others see, then ``END_DRAFTED``."""
+    return Markup(f"\x00draft:{int(thread_id)}\x00")  # noqa: S704 - digits and our markers
+
+
+OTHERWISE = Markup("\x00else\x00")
+END_MINE = Markup("\x00/mine\x00")
+END_DRAFTED = Markup("\x00/draft\x00")
+
+
+def for_reader(html: str, user_id: int, drafts: set[int]) -> str:
+    """A kept thread as one reader sees it: their own actions, their unsent reply.
+
+    The markers are words between NUL characters, which nothing else in a thread holds
+    (``portal.jinja`` takes them out of every value written into it)."""
+    if "\x00" not in html:
+        return html
+    pieces = html.split("\x00")
+    out = [pieces[0]]
+    shown = [True]  # whether each open part, and what holds it, is shown
+    for marker, text in zip(pieces[1::2], pieces[2::2], strict=False):
+        kind, _colon, number = marker.partition(":")
+        if kind in ("mine", "draft") and number.isdigit():
+            theirs = int(number) == user_id if kind == "mine" else int(number) in drafts
+            shown.append(shown[-1] and theirs)
+        elif marker == "else" and len(shown) > 1:
+            shown[-1] = shown[-2] and not shown[-1]
+        elif marker in ("/mine", "/draft") and len(shown) > 1:
+            shown.pop()
+        elif shown[-1]:
+            out.append(f"\x00{marker}\x00")  # another placeholder: left for the caller
+        if shown[-1]:
+            out.append(text)
+    return "".join(out)
 
 
 def kept_threads(keys: list[str]) -> dict[str, str]:

@@ -117,8 +117,9 @@ def _page_threads(
     reply_to: int | None,
 ) -> list[ShownThread]:
     """One page of threads as HTML: those kept are not read or rendered again (see
-    ``fragments``); the others are read, rendered and kept. The page's one reply form goes
-    into the thread being answered."""
+    ``fragments``); the others are read, rendered and kept for every reader alike, then
+    given this reader's own parts. The page's one reply form goes into the thread being
+    answered."""
     can_respond = access.may(Action.RESPOND)
     labels = wording.thread_labels()
     # What every thread shows the same on any address of this page; the address itself and
@@ -141,14 +142,12 @@ def _page_threads(
             version_id=version.pk,
             stamp=stamp,
             audience="team" if access.is_team else "members",
-            user_id=request.user.pk,
             can_respond=can_respond,
             page=shared,
             thread_id=place.thread_id,
             carried=place.carried,
             marked=place.thread_id in marked and not place.withdrawn,
             section=part_of(place),
-            draft=drafts.get(reply_key(place.thread_id)),
         )
         for place in page_places
     ]
@@ -161,7 +160,8 @@ def _page_threads(
     views = {
         (view.thread.pk, view.from_earlier): view
         for view in (
-            version_threads(version, access, only=wanted, only_own=only_own, stamp=stamp)
+            # The page names people as they go by: no profiles.
+            version_threads(version, access, only=wanted, only_own=only_own, profiles=False)
             if wanted
             else []
         )
@@ -171,7 +171,6 @@ def _page_threads(
     outcomes = {value: str(label) for value, label in Outcome.choices} if views else {}
     withdrawn = str(_("Withdrawn"))
     template = fragments.thread_template()
-    reader = request.user.pk
     new: dict[str, str] = {}
     for place, key in zip(page_places, keys, strict=True):
         view = views.get((place.thread_id, place.carried))
@@ -190,20 +189,30 @@ def _page_threads(
                     "view": view,
                     "reply_here": fragments.REPLY_PLACEHOLDER,
                     "t": labels,
-                    "user": request.user,
                     "can_respond": can_respond,
                     "csrf_token": fragments.CSRF_PLACEHOLDER,
                     "full_path": fragments.PATH_PLACEHOLDER,
                     "comments_base": addresses["comments_base"],
                     "document_base": addresses["document_base"],
-                    "proxy_note": lambda comment: wording.proxy_note(comment, reader),
+                    "proxy_note": wording.proxy_note,
                     "earlier_replies": wording.earlier_replies,
+                    "mine": fragments.mine,
+                    "drafted": fragments.drafted,
+                    "otherwise": fragments.OTHERWISE,
+                    "end_mine": fragments.END_MINE,
+                    "end_drafted": fragments.END_DRAFTED,
                 }
             )
     fragments.keep_threads(new)
 
     token = get_token(request)
     path = escape(addresses["full_path"])
+    reader = request.user.pk
+    drafted = {
+        number
+        for number in (_number(key.removeprefix("reply-")) for key in drafts)
+        if number is not None
+    }
     shown = []
     for place, key in zip(page_places, keys, strict=True):
         html = kept.get(key) or new.get(key)
@@ -212,6 +221,7 @@ def _page_threads(
         # The token is made for this request and the path escaped; html is our template's.
         html = html.replace(fragments.CSRF_PLACEHOLDER, token)
         html = html.replace(fragments.PATH_PLACEHOLDER, path)
+        html = fragments.for_reader(html, reader, drafted)
         view = views.get((place.thread_id, place.carried))
         form = (
             _reply_form(request, view, addresses, version, access.study.pk)

@@ -506,8 +506,12 @@ def test_a_long_document_with_many_comments_needs_no_more_queries_than_a_short_o
                 while "Next comments" in pages[-1] and len(pages) < 50:
                     url = f"{version_url(version)}?page={len(pages) + 1}"
                     pages.append(client.get(url).content.decode())
+                # Every page costs the same, seen before (the page opening an unsent reply
+                # in its form, as the first load does, reads that one conversation too).
+                client.get(f"{version_url(version)}?page=1")
+                first_page, _content = count_queries(client, f"{version_url(version)}?page=1")
                 later_page, _content = count_queries(client, f"{version_url(version)}?page=3")
-                assert later_page == counts[(user.pk, version.pk)]
+                assert later_page == first_page <= counts[(user.pk, version.pk)] <= first_page + 1
                 assert len(pages) > 5
                 assert all(page.count('class="card mb-3 thread"') <= 20 for page in pages)
                 content = "".join(pages)

@@ -7,13 +7,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.middleware.csrf import _does_token_match
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from documents.services.comments import comment_edit, comment_reply
+from documents.services.comments import comment_edit, comment_reply, draft_save, reply_key
 from documents.services.responses import response_save
+from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import open_round, ready_version, thread
+from tests.factories import MembershipFactory
 
 THREAD = re.compile(r'<article id="thread-\d+".*?</article>', re.DOTALL)
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
@@ -127,3 +131,60 @@ def test_an_edited_reply_says_so_like_an_edited_comment(team: StudyTeam) -> None
     assert "Better reply words" in shown
     reply_html = shown[shown.index(f'id="comment-{reply.pk}"') :]
     assert "Edited" in reply_html[: reply_html.index("</li>")]
+
+
+def test_one_rendering_serves_every_reader_with_their_own_actions_and_unsent_reply(
+    team: StudyTeam,
+) -> None:
+    version = ready_version(study=team.study, by=team.coordinator, paragraphs=["Hello there."])
+    open_round(version, by=team.coordinator)
+    other = MembershipFactory(study=team.study, role=Role.PARTNER).user
+    mine = thread(version, team.partner, "My own comment")
+    theirs = thread(version, other, "Their comment")
+    reply = comment_reply(thread=theirs, author=team.partner, body="My reply to them")
+    draft_save(
+        author=other, version=version, key=reply_key(mine.pk), body="Half a reply", selectors=None
+    )
+    cache.clear()
+    as_me = _threads(_page(client_for(team.partner), version))
+    kept = {key for key in cache._cache if "thread-html" in key}  # type: ignore[attr-defined]
+    page_one = reverse("version_detail", args=[team.study.pk, version.document_id, 1]) + "?page=1"
+    with CaptureQueriesContext(connection) as queries:
+        # (?page= so that their unsent reply does not open its form, which reads its thread.)
+        as_other = _threads(client_for(other).get(page_one).content.decode())
+
+    # The second reader's threads were the first reader's rendering: no thread was read.
+    assert {key for key in cache._cache if "thread-html" in key} == kept  # type: ignore[attr-defined]
+    assert not any('"documents_comment"."body"' in q["sql"] for q in queries.captured_queries)
+    for page in (as_me, as_other):
+        assert "\x00" not in page
+    edit_mine = reverse("comment_edit", args=[team.study.pk, mine.pk])
+    edit_theirs = reverse("comment_edit", args=[team.study.pk, theirs.pk])
+    edit_reply = reverse("comment_edit", args=[team.study.pk, reply.pk])
+    assert edit_mine in as_me
+    assert edit_reply in as_me
+    assert edit_theirs not in as_me
+    assert edit_theirs in as_other
+    assert edit_mine not in as_other
+    assert edit_reply not in as_other
+    # Only the reader with an unsent reply is offered to continue it, in that thread alone.
+    assert "Continue your unsent reply" not in as_me
+    mine_as_other = as_other[as_other.index(f'id="thread-{mine.pk}"') :]
+    assert mine_as_other.index("Continue your unsent reply") < mine_as_other.index("</article>")
+    assert as_other.count("Continue your unsent reply") == 1
+
+
+def test_a_readers_parts_are_chosen_and_no_text_can_forge_a_marker() -> None:
+    from documents import fragments
+    from portal.jinja import environment
+
+    kept = (
+        f"<p>{fragments.mine(7)}Edit yours{fragments.OTHERWISE}Not yours{fragments.END_MINE}"
+        f" {fragments.drafted(3)}Continue{fragments.OTHERWISE}Reply{fragments.END_DRAFTED}"
+        f" {fragments.mine(8)}Only 8{fragments.END_MINE}{fragments.CSRF_PLACEHOLDER}</p>"
+    )
+    assert fragments.for_reader(kept, 7, {3}) == ("<p>Edit yours Continue \x00csrf\x00</p>")
+    assert fragments.for_reader(kept, 8, set()) == "<p>Not yours Reply Only 8\x00csrf\x00</p>"
+    # A body holding marker-like text is written without its NUL characters.
+    template = environment().from_string("<p>{{ body }}</p>")
+    assert template.render(body="\x00mine:1\x00hidden?\x00/mine\x00") == "<p>mine:1hidden?/mine</p>"
