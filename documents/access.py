@@ -37,11 +37,12 @@ def version_in(access: StudyAccess, document_id: int, number: int) -> Version:
 
 def version_for_page(access: StudyAccess, document_id: int, number: int) -> Version:
     """As ``version_in``, for showing it: without every block's HTML (the page reads their
-    text from the cache) nor its page HTML, which is read a part at a time (``page_part``)
-    and only when the marked page is not in the cache already."""
+    text from the cache, or from ``texts``, read with it rather than in a query of its own)
+    nor its page HTML, which is read a part at a time (``page_part``) and only when the
+    marked page is not in the cache already."""
     return get_object_or_404(
         Version.objects.select_related("document", "document__stage", "uploaded_by").defer(
-            "blocks", "texts", "html"
+            "blocks", "html"
         ),
         document_id=document_id,
         document__study=access.study,

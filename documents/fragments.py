@@ -28,14 +28,14 @@ from django.template import engines
 from django.utils import translation
 from markupsafe import Markup
 
-# Placeholders and markers are Markup: written into a thread as they are (``portal.jinja``
-# takes NUL characters out of anything else).
-CSRF_PLACEHOLDER = Markup("\x00csrf\x00")
+# Placeholders and markers are HTML comments, written in as Markup: a value written into a
+# thread is escaped ("<" becomes "&lt;"), so no text can make one.
+CSRF_PLACEHOLDER = Markup("<!--csrf-->")
 # The page's own address (where a button's form returns to), also put in per request, so
 # that one thread's HTML serves every address the page is reached by.
-PATH_PLACEHOLDER = Markup("\x00path\x00")
+PATH_PLACEHOLDER = Markup("<!--path-->")
 # Where the page's one reply form goes, in the thread being answered; removed from the others.
-REPLY_PLACEHOLDER = Markup("\x00reply\x00")
+REPLY_PLACEHOLDER = Markup("<!--reply-->")
 _PREFIX = "thread-html:"
 KEEP_SECONDS = 7 * 24 * 60 * 60
 
@@ -89,31 +89,32 @@ def thread_key(
 def mine(author_id: int) -> Markup:
     """Opens what only ``author_id`` sees (their Edit and Withdraw, say); ``OTHERWISE``
     opens what everyone else sees instead, and ``END_MINE`` ends both."""
-    return Markup(f"\x00mine:{int(author_id)}\x00")  # noqa: S704 - digits and our markers
+    return Markup(f"<!--mine:{int(author_id)}-->")  # noqa: S704 - a number in our marker
 
 
 def drafted(thread_id: int) -> Markup:
     """Opens what a reader with an unsent reply to the thread sees ("Continue your unsent
     reply"), then ``OTHERWISE`` what the others see, then ``END_DRAFTED``."""
-    return Markup(f"\x00draft:{int(thread_id)}\x00")  # noqa: S704 - digits and our markers
+    return Markup(f"<!--draft:{int(thread_id)}-->")  # noqa: S704 - a number in our marker
 
 
-OTHERWISE = Markup("\x00else\x00")
-END_MINE = Markup("\x00/mine\x00")
-END_DRAFTED = Markup("\x00/draft\x00")
+OTHERWISE = Markup("<!--else-->")
+END_MINE = Markup("<!--/mine-->")
+END_DRAFTED = Markup("<!--/draft-->")
 
 
 def for_reader(html: str, user_id: int, drafts: set[int]) -> str:
     """A kept thread as one reader sees it: their own actions, their unsent reply.
 
-    The markers are words between NUL characters, which nothing else in a thread holds
-    (``portal.jinja`` takes them out of every value written into it)."""
-    if "\x00" not in html:
+    The markers are HTML comments, which nothing else in a thread holds: the template writes
+    none, and an escaped value cannot (see the placeholders)."""
+    if "<!--" not in html:
         return html
-    pieces = html.split("\x00")
+    pieces = html.split("<!--")
     out = [pieces[0]]
     shown = [True]  # whether each open part, and what holds it, is shown
-    for marker, text in zip(pieces[1::2], pieces[2::2], strict=False):
+    for piece in pieces[1:]:
+        marker, _end, text = piece.partition("-->")
         kind, _colon, number = marker.partition(":")
         if kind in ("mine", "draft") and number.isdigit():
             theirs = int(number) == user_id if kind == "mine" else int(number) in drafts
@@ -123,7 +124,7 @@ def for_reader(html: str, user_id: int, drafts: set[int]) -> str:
         elif marker in ("/mine", "/draft") and len(shown) > 1:
             shown.pop()
         elif shown[-1]:
-            out.append(f"\x00{marker}\x00")  # another placeholder: left for the caller
+            out.append(f"<!--{marker}-->")  # another placeholder: left for the caller
         if shown[-1]:
             out.append(text)
     return "".join(out)

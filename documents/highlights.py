@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.utils import translation
@@ -42,9 +43,9 @@ _WORDS = re.compile(r"\S+")
 _IRREGULAR_SPACE = re.compile(r"[^\S ]|  ")
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A commented passage: characters ``start:end`` of a block's plain text."""
+class Passage(NamedTuple):
+    """A commented passage: characters ``start:end`` of a block's plain text. A tuple: a
+    page has hundreds, sorted, hashed and written into a key on every view."""
 
     thread_id: int
     block_id: str
@@ -84,10 +85,11 @@ def document_page(
     only when the page is not in the cache, so a page seen before costs neither."""
     passages = sorted(set(passages), key=lambda p: (p.block_id, p.start, p.end, p.thread_id))
     counted = sorted((block, n) for block, n in counts.items() if n)
+    named = [tuple(passage) for passage in passages]  # a tuple's repr is quicker to make
     key = (
         "document-page:"
         + hashlib.sha256(
-            repr((_REVISION, version_stamp, translation.get_language(), passages, counted)).encode()
+            repr((_REVISION, version_stamp, translation.get_language(), named, counted)).encode()
         ).hexdigest()
     )
     page = cache.get(key)
@@ -189,24 +191,26 @@ class _Marker:
             _PLAIN_ID.fullmatch(block_id) for block_id in self.counts
         ):
             return None
-        # The marked blocks, each parsed on its own; a block inside another is marked with it.
+        # The marked blocks: one of plain text is marked as text, the others are parsed; a
+        # block inside another is marked with it.
         regions: list[tuple[int, int]] = []
-        for at in sorted(starts[block_id] for block_id in self.by_block):
+        edits: list[tuple[int, int, str]] = []
+        parsed: list[tuple[int, int]] = []
+        for at, block_id in sorted((starts[block_id], block_id) for block_id in self.by_block):
             if regions and at < regions[-1][1]:
                 continue
             start = stored_html.rfind("<", 0, at)
+            plain = _PLAIN_BLOCK.match(stored_html, start)
+            marked = self._plain(plain, block_id) if plain else None
+            if plain is not None and marked is not None:
+                regions.append((start, plain.end()))
+                edits.append((start, plain.end(), marked))
+                continue
             end = _element_end(stored_html, start)
             if start < 0 or end is None:
                 return None
             regions.append((start, end))
-        edits: list[tuple[int, int, str]] = []
-        parsed: list[tuple[int, int]] = []
-        for start, end in regions:
-            plain = self._plain(stored_html, start, end)
-            if plain is None:
-                parsed.append((start, end))
-            else:
-                edits.append((start, end, plain))
+            parsed.append((start, end))
         # The others are parsed together, as children of one wrapper: one parse is quicker.
         wrapper = _parsed("".join(stored_html[start:end] for start, end in parsed))
         roots = list(wrapper)
@@ -246,22 +250,12 @@ class _Marker:
         out.append(stored_html[done:])
         return "".join(out)
 
-    def _plain(self, stored_html: str, start: int, end: int) -> str | None:
+    def _plain(self, match: re.Match[str], block_id: str) -> str | None:
         """A marked block that holds only text (and its control), marked without parsing it;
         None for any other."""
-        match = _PLAIN_BLOCK.fullmatch(stored_html, start, end)
-        if match is None or _OTHER_ENTITY.search(match["text"]):
+        opening, tag, text, control = match.group("opening", "tag", "text", "control")
+        if _OTHER_ENTITY.search(text) or (tag in HOLDERS) != bool(control):
             return None
-        opening, tag, text, control = (
-            match["opening"],
-            match["tag"],
-            match["text"],
-            match["control"],
-        )
-        named = _BLOCK_ATTRIBUTE.search(opening)
-        if named is None or named.group(1) or (tag in HOLDERS) != bool(control):
-            return None
-        block_id = named.group(2)
         value = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         piece = _Piece(None, "text", value)
         _measure([piece])

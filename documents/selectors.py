@@ -587,7 +587,10 @@ class ReviewStanding:
 
 def review_standing(version: Version, access: StudyAccess) -> ReviewStanding:
     """``assignment_of`` and ``hidden_by_independent_review`` together, in one query: both
-    are read from the reader's assignments on the document's rounds."""
+    are read from the reader's assignments on the document's rounds. The team reviews
+    nothing (a round asks partners), whatever it was asked while in another role: no query."""
+    if access.is_team:
+        return ReviewStanding(assignment=None, only_own=False)
     assignments = list(
         Assignment.objects.filter(
             round__version__document_id=version.document_id,

@@ -87,7 +87,7 @@ def test_each_load_carries_its_own_csrf_token_in_the_thread_forms(team: StudyTea
     secret = client.cookies[settings.CSRF_COOKIE_NAME].value
 
     for page in loads:
-        assert "\x00csrf\x00" not in page
+        assert "<!--csrf-->" not in page
         assert 'name="csrfmiddlewaretoken" value=""' not in page
         tokens = _thread_tokens(page)
         assert tokens, "the thread's forms carry no CSRF token"
@@ -114,7 +114,7 @@ def test_one_rendering_serves_every_address_of_the_page_with_its_own_return_path
     # No new rendering for another address; the form returns to the address it was on.
     assert len(cache._cache) == kept  # type: ignore[attr-defined]
     assert f'name="next" value="{url}?page=1&amp;x=%3Cb%3E"' in page
-    assert "\x00path\x00" not in page
+    assert "<!--path-->" not in page
 
 
 def test_an_edited_reply_says_so_like_an_edited_comment(team: StudyTeam) -> None:
@@ -157,7 +157,7 @@ def test_one_rendering_serves_every_reader_with_their_own_actions_and_unsent_rep
     assert {key for key in cache._cache if "thread-html" in key} == kept  # type: ignore[attr-defined]
     assert not any('"documents_comment"."body"' in q["sql"] for q in queries.captured_queries)
     for page in (as_me, as_other):
-        assert "\x00" not in page
+        assert "<!--" not in page
     edit_mine = reverse("comment_edit", args=[team.study.pk, mine.pk])
     edit_theirs = reverse("comment_edit", args=[team.study.pk, theirs.pk])
     edit_reply = reverse("comment_edit", args=[team.study.pk, reply.pk])
@@ -183,8 +183,10 @@ def test_a_readers_parts_are_chosen_and_no_text_can_forge_a_marker() -> None:
         f" {fragments.drafted(3)}Continue{fragments.OTHERWISE}Reply{fragments.END_DRAFTED}"
         f" {fragments.mine(8)}Only 8{fragments.END_MINE}{fragments.CSRF_PLACEHOLDER}</p>"
     )
-    assert fragments.for_reader(kept, 7, {3}) == ("<p>Edit yours Continue \x00csrf\x00</p>")
-    assert fragments.for_reader(kept, 8, set()) == "<p>Not yours Reply Only 8\x00csrf\x00</p>"
-    # A body holding marker-like text is written without its NUL characters.
-    template = environment().from_string("<p>{{ body }}</p>")
-    assert template.render(body="\x00mine:1\x00hidden?\x00/mine\x00") == "<p>mine:1hidden?/mine</p>"
+    assert fragments.for_reader(kept, 7, {3}) == "<p>Edit yours Continue <!--csrf--></p>"
+    assert fragments.for_reader(kept, 8, set()) == "<p>Not yours Reply Only 8<!--csrf--></p>"
+    # A body holding marker-like text is written escaped: it marks nothing.
+    template = environment().from_string("<p>{{ body }}{{ body|linebreaks }}</p>")
+    written = template.render(body="<!--mine:1-->hidden?<!--/mine-->")
+    assert "<!--" not in written
+    assert fragments.for_reader(written, 2, set()).count("hidden?") == 2
