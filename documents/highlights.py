@@ -16,6 +16,7 @@ key rather than a stale page.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -172,6 +173,8 @@ class _Marker:
         self.words = words
         self.labels: dict[tuple[int, str], tuple[str, str]] = {}
         self.passage_words = _passage_words()
+        # The same few attribute values over and over, quoted once.
+        self.quoted = functools.cache(_attribute)
 
     def whole(self, stored_html: str) -> str:
         root = _parsed(stored_html)
@@ -183,13 +186,10 @@ class _Marker:
     def in_places(self, stored_html: str) -> str | None:
         if _UNUSUAL.search(stored_html):
             return None
-        starts: dict[str, int] = {}  # where each block's attribute is
-        controls: dict[str, int] = {}  # where each block's Comment control's attribute is
-        for match in _BLOCK_ATTRIBUTE.finditer(stored_html):
-            (controls if match.group(1) else starts).setdefault(match.group(2), match.start())
-        if any(block_id not in starts for block_id in self.by_block) or not all(
-            _PLAIN_ID.fullmatch(block_id) for block_id in self.counts
-        ):
+        if not all(_PLAIN_ID.fullmatch(block_id) for block_id in self.counts):
+            return None
+        starts, controls = self._positions(stored_html)
+        if any(block_id not in starts for block_id in self.by_block):
             return None
         # The marked blocks: one of plain text is marked as text, the others are parsed; a
         # block inside another is marked with it.
@@ -250,6 +250,34 @@ class _Marker:
         out.append(stored_html[done:])
         return "".join(out)
 
+    def _positions(self, stored_html: str) -> tuple[dict[str, int], dict[str, int]]:
+        """Where each marked or counted block's attribute is, and each counted block's Comment
+        control's. Blocks are numbered in reading order ("b1", "b2" …), so they are found in
+        one pass by looking ahead from the last; a page numbered otherwise is scanned whole."""
+        counted = {block_id for block_id, count in self.counts.items() if count}
+        starts: dict[str, int] = {}
+        controls: dict[str, int] = {}
+        at = 0
+        for block_id in sorted(counted | set(self.by_block), key=lambda b: (len(b), b)):
+            found = stored_html.find(f' data-block="{block_id}"', at)
+            control = (
+                stored_html.find(f' data-comment-block="{block_id}"', found)
+                if found >= 0 and block_id in counted
+                else 0
+            )
+            if found < 0 or control < 0:
+                break
+            starts[block_id], at = found, found + 1
+            if block_id in counted:
+                controls[block_id] = control
+        else:
+            return starts, controls
+        starts.clear()
+        controls.clear()
+        for match in _BLOCK_ATTRIBUTE.finditer(stored_html):
+            (controls if match.group(1) else starts).setdefault(match.group(2), match.start())
+        return starts, controls
+
     def _plain(self, match: re.Match[str], block_id: str) -> str | None:
         """A marked block that holds only text (and its control), marked without parsing it;
         None for any other."""
@@ -260,7 +288,7 @@ class _Marker:
         piece = _Piece(None, "text", value)
         _measure([piece])
         plan = _plan([piece], self.by_block.get(block_id, []))
-        marked = _wrapped_text(value, plan[0][1], self.passage_words) if plan else text
+        marked = _wrapped_text(value, plan[0][1], self.passage_words, self.quoted) if plan else text
         count = self.counts.get(block_id) if control else None
         link = self._count_html(block_id, count, tag) if count else ""
         return f"{opening}{marked}{control or ''}{link}</{tag}>"
@@ -301,7 +329,7 @@ class _Marker:
         shown, name = self._count_words(block_id, count, tag)
         return (
             f'<a class="block-count" href="?on={block_id}#comments-heading" '
-            f"data-label={_attribute(shown)} aria-label={_attribute(name)}></a>"
+            f"data-label={self.quoted(shown)} aria-label={_attribute(name)}></a>"
         )
 
 
@@ -533,7 +561,12 @@ def _wrap(piece: _Piece, cuts: list[_Cut], words: tuple[str, str]) -> None:
             anchor = mark
 
 
-def _wrapped_text(value: str, cuts: list[_Cut], words: tuple[str, str]) -> str:
+def _wrapped_text(
+    value: str,
+    cuts: list[_Cut],
+    words: tuple[str, str],
+    quoted: Callable[[str], str] = lambda value: _attribute(value),
+) -> str:
     """A block's whole text with its marks, as ``_wrap`` would make them and lxml write them."""
     out = [_escaped(value[: cuts[0].a])]
     for index, cut in enumerate(cuts):
@@ -546,9 +579,9 @@ def _wrapped_text(value: str, cuts: list[_Cut], words: tuple[str, str]) -> str:
         if cut.new:
             opening += f' id="passage-{cut.new[0]}"'
         if cut.starts:
-            opening += f" data-start={_attribute(words[0])}"
+            opening += f" data-start={quoted(words[0])}"
         if cut.ends:
-            opening += f" data-end={_attribute(words[1])}"
+            opening += f" data-end={quoted(words[1])}"
         next_a = cuts[index + 1].a if index + 1 < len(cuts) else len(value)
         out += [opening, ">", _escaped(value[cut.a : cut.b]), "</mark>"]
         out.append(_escaped(value[cut.b : next_a]))

@@ -76,3 +76,18 @@ def test_a_page_it_cannot_read_safely_is_marked_whole() -> None:
     marker = _Marker({"b1": [Passage(1, "b1", 0, 3)]}, {"b1": 1}, {})
     assert marker.in_places(html) is None
     assert '<mark class="passage"' in marker.whole(html)
+
+
+def test_a_page_whose_blocks_are_not_numbered_in_reading_order_is_still_marked_alike() -> None:
+    rendition, blocks = split_blocks("<p>First one.</p><p>Second one.</p><p>Third one.</p>")
+    html = page_html(rendition, blocks)
+    # Blocks b1 and b3 swap names: reading order is b3, b2, b1.
+    html = html.replace('"b1"', '"tmp"').replace('"b3"', '"b1"').replace('"tmp"', '"b3"')
+    html = html.replace("block=b1#", "block=tmp#").replace("block=b3#", "block=b1#")
+    html = html.replace("block=tmp#", "block=b3#")
+    by_block = {"b1": [Passage(1, "b1", 0, 5)], "b3": [Passage(2, "b3", 6, 9)]}
+    counts = {"b1": 1, "b2": 2, "b3": 3}
+    in_place = _Marker(by_block, counts, {}).in_places(html)
+    assert in_place == _Marker(by_block, counts, {}).whole(html)
+    assert in_place is not None
+    assert in_place.index('data-threads="2"') < in_place.index('data-threads="1"')
