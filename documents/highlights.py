@@ -285,13 +285,34 @@ class _Marker:
         if _OTHER_ENTITY.search(text) or (tag in HOLDERS) != bool(control):
             return None
         value = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-        piece = _Piece(None, "text", value)
-        _measure([piece])
-        plan = _plan([piece], self.by_block.get(block_id, []))
-        marked = _wrapped_text(value, plan[0][1], self.passage_words, self.quoted) if plan else text
+        passages = self.by_block.get(block_id, [])
+        if len(passages) == 1 and not _IRREGULAR_SPACE.search(value):
+            # One passage in single-spaced text (most are): one mark, made directly.
+            marked = self._one_mark(value, passages[0]) or text
+        else:
+            piece = _Piece(None, "text", value)
+            _measure([piece])
+            plan = _plan([piece], passages)
+            marked = (
+                _wrapped_text(value, plan[0][1], self.passage_words, self.quoted) if plan else text
+            )
         count = self.counts.get(block_id) if control else None
         link = self._count_html(block_id, count, tag) if count else ""
         return f"{opening}{marked}{control or ''}{link}</{tag}>"
+
+    def _one_mark(self, value: str, passage: Passage) -> str | None:
+        """``_wrapped_text`` for one passage in text whose whitespace is single spaces, where
+        a character's place in the block's text is its index less the leading spaces."""
+        lead = len(value) - len(value.lstrip(" "))
+        a, b = max(0, passage.start + lead), min(len(value), passage.end + lead)
+        if a >= b or not value[a:b].strip():
+            return None
+        start, end = self.passage_words
+        return (
+            f'{_escaped(value[:a])}<mark class="passage" data-threads="{passage.thread_id}"'
+            f' id="passage-{passage.thread_id}" data-start={self.quoted(start)}'
+            f" data-end={self.quoted(end)}>{_escaped(value[a:b])}</mark>{_escaped(value[b:])}"
+        )
 
     def _apply(self, elements: list[etree._Element], outside: etree._Element | None = None) -> None:
         """Mark and count the blocks, but for the count of ``outside``."""
