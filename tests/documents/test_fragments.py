@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -190,3 +191,22 @@ def test_a_readers_parts_are_chosen_and_no_text_can_forge_a_marker() -> None:
     written = template.render(body="<!--mine:1-->hidden?<!--/mine-->")
     assert "<!--" not in written
     assert fragments.for_reader(written, 2, set()).count("hidden?") == 2
+
+
+@pytest.mark.parametrize("fmt", ["j M Y", "j F Y", "l j F Y", "d/m/Y", "j M Y, H:i", "c"])
+def test_the_thread_templates_dates_read_as_in_djangos_templates(fmt: str) -> None:
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from portal.jinja import date
+
+    # 23:30 UTC on 31 March is already 1 April in London (summer time): local time is shown.
+    moment = dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)
+    django_template = Template("{{ moment|date:fmt }}")
+    with timezone.override("Europe/London"):
+        shown = date(moment, fmt)
+        assert shown == django_template.render(Context({"moment": moment, "fmt": fmt}))
+    if fmt == "j M Y":
+        assert shown == "1 Apr 2026"
