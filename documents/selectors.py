@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     CharField,
-    ExpressionWrapper,
     Prefetch,
     Q,
     QuerySet,
@@ -283,7 +282,7 @@ def _thread_places(version: Version, access: StudyAccess, only_own: bool) -> lis
         "pk",
         "block_id",
         Cast("selectors", output_field=TextField()),
-        ExpressionWrapper(Q(withdrawn_at__isnull=False), output_field=BooleanField()),
+        "withdrawn_at",
         Value("", output_field=CharField()),
         Value(False, output_field=BooleanField()),
     )
@@ -294,7 +293,7 @@ def _thread_places(version: Version, access: StudyAccess, only_own: bool) -> lis
             "comment_id",
             "block_id",
             Cast("selectors", output_field=TextField()),
-            ExpressionWrapper(Q(comment__withdrawn_at__isnull=False), output_field=BooleanField()),
+            "comment__withdrawn_at",
             "method",
             Value(True, output_field=BooleanField()),
         )
@@ -302,7 +301,7 @@ def _thread_places(version: Version, access: StudyAccess, only_own: bool) -> lis
     rows = list(own.order_by().union(placed.order_by(), all=True))
     selectors_of = json.loads("[" + ",".join(row[2] or "[]" for row in rows) + "]")
     places = []
-    for (thread_id, block_id, _text, withdrawn, method, carried), selectors in zip(
+    for (thread_id, block_id, _text, withdrawn_at, method, carried), selectors in zip(
         rows, selectors_of, strict=True
     ):
         if method == "unplaced":
@@ -311,14 +310,21 @@ def _thread_places(version: Version, access: StudyAccess, only_own: bool) -> lis
                     thread_id=thread_id,
                     block_id="",
                     unplaced=True,
-                    withdrawn=withdrawn,
+                    withdrawn=withdrawn_at is not None,
                     order=(10**6, thread_id),
                     carried=True,
                 )
             )
         else:
             places.append(
-                _place(thread_id, block_id, selectors, withdrawn, blocks, carried=carried)
+                _place(
+                    thread_id,
+                    block_id,
+                    selectors,
+                    withdrawn_at is not None,
+                    blocks,
+                    carried=carried,
+                )
             )
     places.sort(key=lambda place: place.order)
     return places
