@@ -37,6 +37,10 @@ PATH_PLACEHOLDER = Markup("<!--path-->")
 # Where the page's one reply form goes, in the thread being answered; removed from the others.
 REPLY_PLACEHOLDER = Markup("<!--reply-->")
 _PREFIX = "thread-html:"
+# Raise when what a rendering depends on outside its template changes (the wording in
+# ``documents.wording``, the markers ``for_reader`` reads, the filters in ``portal.jinja``),
+# as a change to the template itself makes every kept thread new.
+RENDERING_REVISION = 2
 KEEP_SECONDS = 7 * 24 * 60 * 60
 
 
@@ -71,6 +75,7 @@ def thread_key(
     (its comment, replies, answer, placement and writers' names), the rest for the readers
     it is shown to. Nothing of one reader: see ``for_reader``."""
     parts: list[Any] = [
+        RENDERING_REVISION,
         _templates_digest(),
         translation.get_language(),
         version_id,

@@ -124,7 +124,10 @@ def _mark(
 
 
 # An attribute naming a block (``data-block``) or the block a Comment control is for.
-_BLOCK_ATTRIBUTE = re.compile(r' data-(comment-)?block="([^"<>]*)"')
+# The start of a block's tag, and of its Comment control's, up to the attribute naming the
+# block, as ``conversion.split`` and ``rendition`` write them.
+_BLOCK_TAG = re.compile(r'<[a-z][a-z0-9]* id="(?P<id>[^"<>]*)"')
+_CONTROL_TAG = re.compile(r'<a class="block-comment" href="\?block=(?P<id>[^"<>#]*)#comment-form"')
 _PARSER = etree.HTMLParser(remove_blank_text=False)
 # A block holding only text, and its Comment control when it is a list item or a table cell.
 _PLAIN_BLOCK = re.compile(
@@ -133,6 +136,8 @@ _PLAIN_BLOCK = re.compile(
 )
 # Text that lxml wrote holds no entity but these three.
 _OTHER_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
+_BLOCK_NAME = re.compile(r"[a-z][a-z0-9]*")
+_LIST_ITEM = re.compile(r"<li[\s>]")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
 # A tag in HTML that lxml wrote: no "<" or ">" inside one, since it escapes them in values.
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>")
@@ -188,18 +193,18 @@ class _Marker:
             return None
         if not all(_PLAIN_ID.fullmatch(block_id) for block_id in self.counts):
             return None
-        starts, controls = self._positions(stored_html)
-        if any(block_id not in starts for block_id in self.by_block):
+        positions = self._positions(stored_html)
+        if positions is None:
             return None
+        starts, controls = positions
         # The marked blocks: one of plain text is marked as text, the others are parsed; a
         # block inside another is marked with it.
         regions: list[tuple[int, int]] = []
         edits: list[tuple[int, int, str]] = []
         parsed: list[tuple[int, int]] = []
-        for at, block_id in sorted((starts[block_id], block_id) for block_id in self.by_block):
-            if regions and at < regions[-1][1]:
+        for start, block_id in sorted((starts[block_id], block_id) for block_id in self.by_block):
+            if regions and start < regions[-1][1]:
                 continue
-            start = stored_html.rfind("<", 0, at)
             plain = _PLAIN_BLOCK.match(stored_html, start)
             marked = self._plain(plain, block_id) if plain else None
             if plain is not None and marked is not None:
@@ -207,38 +212,36 @@ class _Marker:
                 edits.append((start, plain.end(), marked))
                 continue
             end = _element_end(stored_html, start)
-            if start < 0 or end is None:
+            if end is None:
                 return None
             regions.append((start, end))
             parsed.append((start, end))
+        if parsed and len(_LIST_ITEM.findall(stored_html)) != stored_html.count("</li>"):
+            # lxml writes an empty list item without its end tag, which the count of tags that
+            # finds where a parsed block ends would take for one still open.
+            return None
         # The others are parsed together, as children of one wrapper: one parse is quicker.
         wrapper = _parsed("".join(stored_html[start:end] for start, end in parsed))
         roots = list(wrapper)
         if len(roots) != len(parsed):
             return None
         for root, (start, end) in zip(roots, parsed, strict=True):
+            if not stored_html.endswith(f"</{root.tag!s}>", start, end):
+                return None
             inside = [e for e in root.iter() if isinstance(e.tag, str) and e.get("data-block")]
             # A count whose control is outside the region goes in below, with the others.
             self._apply(inside, outside=None if root.tag in HOLDERS else root)
             root.tail = None
             edits.append((start, end, etree.tostring(root, encoding="unicode", method="html")))
-        for block_id, count in self.counts.items():
-            if not count or block_id not in starts:
-                continue
-            if block_id not in controls:
-                return None
-            at = controls[block_id]
+        for block_id, at in controls.items():
+            # A control inside a marked region (a list item's, a table cell's) is counted there.
             index = bisect.bisect_right(regions, (at, len(stored_html)))
             if index and at < regions[index - 1][1]:
                 continue
-            close = stored_html.find("</a>", at)
-            if close < 0:
+            tag = _BLOCK_NAME.match(stored_html, starts[block_id] + 1)
+            if tag is None:
                 return None
-            opening = stored_html[
-                stored_html.rfind("<", 0, starts[block_id]) + 1 : starts[block_id]
-            ]
-            tag = opening.split(None, 1)[0].lower()
-            edits.append((close + 4, close + 4, self._count_html(block_id, count, tag)))
+            edits.append((at, at, self._count_html(block_id, self.counts[block_id], tag.group())))
         edits.sort(key=lambda edit: edit[0])
         out: list[str] = []
         done = 0
@@ -250,32 +253,30 @@ class _Marker:
         out.append(stored_html[done:])
         return "".join(out)
 
-    def _positions(self, stored_html: str) -> tuple[dict[str, int], dict[str, int]]:
-        """Where each marked or counted block's attribute is, and each counted block's Comment
-        control's. Blocks are numbered in reading order ("b1", "b2" …), so they are found in
-        one pass by looking ahead from the last; a page numbered otherwise is scanned whole."""
+    def _positions(self, stored_html: str) -> tuple[dict[str, int], dict[str, int]] | None:
+        """Where each marked or counted block's start tag is, and where each counted block's
+        Comment control ends; None for a page not laid out as the portal lays pages out.
+
+        Blocks are numbered in reading order ("b1", "b2" …), so they are found in one pass by
+        looking ahead from the last. Only a tag as ``rendition`` writes it counts: the same
+        words in the document's text, or in a control's label, are skipped."""
         counted = {block_id for block_id, count in self.counts.items() if count}
         starts: dict[str, int] = {}
         controls: dict[str, int] = {}
         at = 0
         for block_id in sorted(counted | set(self.by_block), key=lambda b: (len(b), b)):
-            found = stored_html.find(f' data-block="{block_id}"', at)
-            control = (
-                stored_html.find(f' data-comment-block="{block_id}"', found)
-                if found >= 0 and block_id in counted
-                else 0
-            )
-            if found < 0 or control < 0:
-                break
-            starts[block_id], at = found, found + 1
+            start = _tag_at(stored_html, f' data-block="{block_id}"', at, _BLOCK_TAG, block_id)
+            if start < 0:
+                return None
+            starts[block_id], at = start, start + 1
             if block_id in counted:
-                controls[block_id] = control
-        else:
-            return starts, controls
-        starts.clear()
-        controls.clear()
-        for match in _BLOCK_ATTRIBUTE.finditer(stored_html):
-            (controls if match.group(1) else starts).setdefault(match.group(2), match.start())
+                control = _tag_at(
+                    stored_html, f' data-comment-block="{block_id}"', start, _CONTROL_TAG, block_id
+                )
+                close = stored_html.find("</a>", control) if control >= 0 else -1
+                if close < 0:
+                    return None
+                controls[block_id] = close + len("</a>")
         return starts, controls
 
     def _plain(self, match: re.Match[str], block_id: str) -> str | None:
@@ -373,6 +374,19 @@ def _parsed(html: str) -> etree._Element:
     if wrapper is None:  # lxml puts a lone div in html/body, always
         raise ValueError("unexpected parse")
     return wrapper
+
+
+def _tag_at(html: str, attribute: str, at: int, shape: re.Pattern[str], block_id: str) -> int:
+    """Where the first start tag from ``at`` that carries ``attribute`` as ``shape`` has it
+    begins; -1 if there is none."""
+    found = html.find(attribute, at)
+    while found >= 0:
+        start = html.rfind("<", 0, found)
+        written = shape.fullmatch(html, start, found) if start >= 0 else None
+        if written is not None and written.group("id") == block_id:
+            return start
+        found = html.find(attribute, found + 1)
+    return -1
 
 
 def _element_end(html: str, start: int) -> int | None:

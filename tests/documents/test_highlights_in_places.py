@@ -10,7 +10,7 @@ import pytest
 
 from documents.conversion import convert
 from documents.conversion.split import split_blocks
-from documents.highlights import Passage, _Marker
+from documents.highlights import Passage, _mark, _Marker
 from documents.rendition import page_html, page_parts
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -78,7 +78,7 @@ def test_a_page_it_cannot_read_safely_is_marked_whole() -> None:
     assert '<mark class="passage"' in marker.whole(html)
 
 
-def test_a_page_whose_blocks_are_not_numbered_in_reading_order_is_still_marked_alike() -> None:
+def test_a_page_whose_blocks_are_not_numbered_in_reading_order_is_marked_whole() -> None:
     rendition, blocks = split_blocks("<p>First one.</p><p>Second one.</p><p>Third one.</p>")
     html = page_html(rendition, blocks)
     # Blocks b1 and b3 swap names: reading order is b3, b2, b1.
@@ -87,7 +87,36 @@ def test_a_page_whose_blocks_are_not_numbered_in_reading_order_is_still_marked_a
     html = html.replace("block=tmp#", "block=b3#")
     by_block = {"b1": [Passage(1, "b1", 0, 5)], "b3": [Passage(2, "b3", 6, 9)]}
     counts = {"b1": 1, "b2": 2, "b3": 3}
-    in_place = _Marker(by_block, counts, {}).in_places(html)
-    assert in_place == _Marker(by_block, counts, {}).whole(html)
-    assert in_place is not None
-    assert in_place.index('data-threads="2"') < in_place.index('data-threads="1"')
+    assert _Marker(by_block, counts, {}).in_places(html) is None
+    marked = _mark(html, [p for ps in by_block.values() for p in ps], counts)
+    assert marked == _Marker(by_block, counts, {}).whole(html)
+    assert marked.index('data-threads="2"') < marked.index('data-threads="1"')
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # lxml writes an empty list item without its end tag.
+        "<table><tr><td>Cell <b>text</b><ul><li>point</li><li></li><li></li></ul></td></tr>"
+        "</table><p>After</p>",
+        "<ul><li>Outer <b>x</b><ul><li>in</li><li></li></ul></li></ul><p>After.</p>",
+        "<ul><li>Outer <b>x</b><ul><li>in</li><li></li><li></li></ul></li><li>Next</li></ul>",
+        # The words a block's tag or its control are found by, in the document's own text.
+        '<p>See data-block="b3" here and id="b3" data-block="b3"</p><p>Two</p><p>Three</p>',
+        '<p>See data-comment-block="b3" here</p><p>Two</p><p>Three <em>three</em></p>',
+    ],
+)
+def test_a_page_that_would_mislead_marking_in_place_is_marked_as_a_whole_parse_marks_it(
+    source: str,
+) -> None:
+    rendition, blocks = split_blocks(source)
+    html = page_html(rendition, blocks)
+    for block in blocks:
+        if len(block.text) < 2:
+            continue
+        by_block = {block.id: [Passage(1, block.id, 0, len(block.text) - 1)]}
+        counts = {b.id: 1 for b in blocks}
+        whole = _Marker(by_block, counts, {}).whole(html)
+        assert _mark(html, by_block[block.id], counts) == whole
+        in_place = _Marker(by_block, counts, {}).in_places(html)
+        assert in_place in (None, whole)
