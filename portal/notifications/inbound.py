@@ -108,9 +108,20 @@ def inbound_receive(
             with transaction.atomic():
                 record.save()
         except IntegrityError:
-            return InboundMail.objects.get(message_key=key)
+            kept = InboundMail.objects.get(message_key=key)
+            logger.info("Reply by email %s received again (%s): nothing done.", kept.pk, via)
+            return kept
         _handle(record, message, envelope_sender, token, message_id)
         record.save()
+    # One line a message, for whoever runs the receiver; who sent it stays in the record.
+    logger.info(
+        "Reply by email %s (%s): %s%s%s.",
+        record.pk,
+        via,
+        record.outcome,
+        f", comment {record.comment_id}" if record.comment_id else "",
+        ", explained to the sender" if record.explained else "",
+    )
     return record
 
 

@@ -669,3 +669,18 @@ def test_a_site_admin_reads_what_came_back_but_cannot_change_it(
     record.refresh_from_db()
     assert record.outcome == InboundOutcome.POSTED
     assert client.get(reverse("admin:notifications_inboundmail_add")).status_code == 403
+
+
+def test_each_message_received_is_logged_with_its_outcome_and_no_address(
+    team: StudyTeam, conversation: Conversation, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = reply_mail(
+        to=conversation.partner_address, sender=team.partner.email, text="Shorter, please."
+    )
+    with caplog.at_level("INFO", logger="portal.notifications.inbound"):
+        record = receive(message, conversation.partner_address)
+        receive(message, conversation.partner_address)
+    lines = [r.getMessage() for r in caplog.records if r.name == "portal.notifications.inbound"]
+    assert lines[0] == f"Reply by email {record.pk} (test): posted, comment {record.comment_id}."
+    assert lines[1] == f"Reply by email {record.pk} received again (test): nothing done."
+    assert not any(team.partner.email in line for line in lines)
