@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -93,11 +94,15 @@ def test_a_reply_in_a_thread_carries_the_persons_reply_address_and_says_so(
     assert SAYS_REPLY in conversation.notice.alternatives[0][0]
 
 
-def test_an_answer_to_a_comment_can_be_replied_to_while_the_round_is_open(
-    team: StudyTeam, replies_on: None
-) -> None:
-    review_round = open_now(team, [team.partner])
+def _answered(team: StudyTeam, review_round: ReviewRound, *, closed: bool) -> mail.EmailMessage:
+    """The partner's comment in the round is answered (after the round closed, if
+    ``closed``); the email that tells them."""
     comment = thread(review_round.version, team.partner, review_round=review_round)
+    if closed:
+        ReviewRound.objects.filter(pk=review_round.pk).update(
+            deadline=timezone.now() - dt.timedelta(minutes=1)
+        )
+        comment.refresh_from_db()
     response_save(
         thread=comment,
         author=team.researcher,
@@ -107,7 +112,13 @@ def test_an_answer_to_a_comment_can_be_replied_to_while_the_round_is_open(
         changed_in=None,
         publish=True,
     )
-    email = notice_to(team.partner, Kind.COMMENT_ANSWERED)
+    return notice_to(team.partner, Kind.COMMENT_ANSWERED)
+
+
+def test_an_answer_to_a_comment_can_be_replied_to_while_the_round_is_open(
+    team: StudyTeam, replies_on: None
+) -> None:
+    email = _answered(team, open_now(team, [team.partner]), closed=False)
     assert len(email.reply_to) == 1
     assert SAYS_REPLY in email.body
 
@@ -115,22 +126,7 @@ def test_an_answer_to_a_comment_can_be_replied_to_while_the_round_is_open(
 def test_a_partner_is_not_offered_replying_by_email_once_the_round_closed(
     team: StudyTeam, replies_on: None
 ) -> None:
-    review_round = open_now(team, [team.partner])
-    comment = thread(review_round.version, team.partner, review_round=review_round)
-    ReviewRound.objects.filter(pk=review_round.pk).update(
-        deadline=timezone.now() - dt.timedelta(minutes=1)
-    )
-    comment.refresh_from_db()
-    response_save(
-        thread=comment,
-        author=team.researcher,
-        outcome="no_change_needed",
-        body="It is as short as it can be.",
-        reason="",
-        changed_in=None,
-        publish=True,
-    )
-    email = notice_to(team.partner, Kind.COMMENT_ANSWERED)
+    email = _answered(team, open_now(team, [team.partner]), closed=True)
     assert email.reply_to == []
     assert SAYS_REPLY not in email.body
 
