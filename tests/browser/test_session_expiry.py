@@ -31,6 +31,12 @@ def the_session_runs_out() -> None:
     Session.objects.all().delete()
 
 
+def words_saved(form: Any) -> None:
+    # As for someone who stopped typing a while ago: their words reached the portal before the
+    # session ran out. A save still on its way as Send is pressed is the test further down.
+    expect(form.locator("[data-draft-status]")).to_have_text("Saved.", timeout=8000)
+
+
 def log_in_on_the_form(page: Any, user: Any) -> None:
     expect(page.get_by_role("heading", name=re.compile("Log in", re.I)).first).to_be_visible()
     page.get_by_label("Email").fill(user.email)
@@ -45,6 +51,7 @@ def test_a_comment_sent_after_the_session_ran_out_is_sent_after_logging_in(
     log_in_as(page, live_server, world.partner)
     page.goto(live_server.url + world.version_path())
     page.get_by_label("Your comment").fill(WORDS)
+    words_saved(page.locator("#comment-form"))
     the_session_runs_out()
     page.get_by_role("button", name="Send comment").click()
     log_in_on_the_form(page, world.partner)
@@ -70,6 +77,7 @@ def test_a_reply_sent_after_the_session_ran_out_is_sent_after_logging_in(
     card.get_by_role("link", name=re.compile("^Reply")).click()
     card = page.locator(f"#thread-{conversation.pk}")
     card.get_by_role("textbox").fill(WORDS)
+    words_saved(card)
     the_session_runs_out()
     card.get_by_role("button", name=re.compile("Send reply")).click()
     log_in_on_the_form(page, world.partner)
@@ -136,3 +144,34 @@ def test_no_warning_on_a_page_where_nothing_is_being_filled_in(
     page.goto(live_server.url + world.version_path())
     page.wait_for_timeout(4_500)
     expect(page.get_by_role("alertdialog")).to_have_count(0)
+
+
+@pytest.mark.parametrize("form", ["comment", "reply"])
+def test_the_send_button_stays_under_the_finger_when_the_logged_out_message_appears(
+    page: Any, live_server: Any, world: DocWorld, form: str
+) -> None:
+    # Pressing Send takes the focus from the box, which saves the words; with the session over,
+    # that save answers "logged out" while the button is still held down. The longer message
+    # must not move the button from under the press, or the press is lost.
+    log_in_as(page, live_server, world.partner)
+    if form == "reply":
+        conversation = thread(
+            world.version, world.coordinator, body="Any thoughts?", review_round=None
+        )
+        page.goto(live_server.url + world.version_path() + f"?reply={conversation.pk}#reply-form")
+        holder = page.locator(f"#thread-{conversation.pk}")
+    else:
+        page.goto(live_server.url + world.version_path())
+        holder = page.locator("#comment-form")
+    holder.get_by_role("textbox").fill(WORDS)
+    the_session_runs_out()
+    send = holder.get_by_role("button", name=re.compile("^Send"))
+    send.scroll_into_view_if_needed()
+    box = send.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    expect(holder.locator("[data-draft-status]")).to_contain_text("You have been logged out")
+    page.mouse.up()
+    log_in_on_the_form(page, world.partner)
+    expect(page.get_by_text(BACK_IN_THE_BOX)).to_be_visible()
+    expect(holder.get_by_role("textbox")).to_have_value(WORDS)
