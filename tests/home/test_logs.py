@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
 
 from documents.models import Document, Outcome, Response, Version
 from engagement.models import Contribution, ContributionState, ExpenseLine, Stage, Study
@@ -338,7 +339,7 @@ def test_the_public_page_confirms_a_genuine_log_and_nothing_more(
     assert response.status_code == 200
     page = response.content.decode()
     assert "This is a genuine involvement log" in page
-    assert team.partner.display_name in page
+    assert escape(team.partner.display_name) in page
     assert f"1 January 2026 to {date_format(timezone.localdate(), 'j F Y')}" in page
     assert issued.digest in page
     assert timezone.localdate().strftime("%B %Y").lstrip("0") in page

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from icalendar import Calendar
 
 from documents.models import Assignment, AssignmentState
@@ -59,8 +60,8 @@ def test_the_round_page_shows_each_partners_progress(team: StudyTeam) -> None:
         .get(reverse("round_detail", args=[team.study.pk, review_round.pk]))
         .content.decode()
     )
-    assert team.partner.display_name in page
-    assert other.display_name in page
+    assert escape(team.partner.display_name) in page
+    assert escape(other.display_name) in page
     assert 'data-state="finished">Finished' in page
     assert 'data-state="in_progress">In progress' in page
     assert "to the 1 partner who has not finished" in page
@@ -178,7 +179,7 @@ def test_a_refused_address_is_recorded_and_shown_to_coordinators(team: StudyTeam
     opened.refresh_from_db()
     assert "the address was refused" in opened.error
     client = client_for(team.coordinator)
-    expected = f"We could not email {team.partner.display_name}"
+    expected = escape(f"We could not email {team.partner.display_name}")
     members = client.get(reverse("member_list", args=[team.study.pk])).content.decode()
     assert expected in members
     progress = client.get(reverse("round_detail", args=[team.study.pk, review_round.pk]))
