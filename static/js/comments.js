@@ -855,6 +855,30 @@
     return true;
   }
 
+  // After sending, the page opens at the conversation, below the fold on a phone: the message
+  // saying what happened ("Your reply has been added.") goes to the top of that conversation,
+  // where it is seen, and takes the focus so that a screen reader reads it.
+  function messageAtThread() {
+    var match = /^#thread-(\d+)$/.exec(window.location.hash);
+    var messages = document.querySelector(".messages");
+    if (!match || !messages) return;
+    var thread = document.getElementById("thread-" + match[1]);
+    var body = thread && thread.querySelector(".card-body");
+    if (!body) return;
+    body.insertBefore(messages, body.firstChild);
+    messages.setAttribute("tabindex", "-1");
+    thread.scrollIntoView({ block: "start" });
+    // The browser's own move to the address's #thread-N takes the focus when the page has
+    // loaded; the message takes it after that.
+    var focus = function () {
+      window.setTimeout(function () {
+        messages.focus({ preventScroll: true });
+      }, 0);
+    };
+    if (document.readyState === "complete") focus();
+    else window.addEventListener("load", focus);
+  }
+
   // Words of a reply kept only on this device (the portal never got them) are offered again
   // in their conversation; the page's one reply form opens there when "Continue" is chosen.
   function markKeptReplies() {
@@ -877,6 +901,7 @@
   function start() {
     if (findThread()) return;
     showPassage();
+    messageAtThread();
     // "Reply" opened the page's reply form in that conversation: the words go in its box.
     if (window.location.hash === "#reply-form") {
       var replyBox = document.querySelector("#reply-form textarea");

@@ -15,6 +15,7 @@ from documents.models import Comment, CommentDraft
 from documents.services.comments import comment_create
 from tests.browser.conftest import log_in_as
 from tests.browser.documents_data import SENTENCE, DocWorld, block_with, make_world
+from tests.documents.builders import thread as make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -359,3 +360,32 @@ def test_logging_out_clears_unsent_words_from_this_device(page, live_server, wor
     page.wait_for_load_state()
 
     assert local_drafts(page) == {}
+
+
+@pytest.mark.parametrize("what", ["comment", "reply"])
+def test_on_a_phone_the_message_after_sending_is_at_the_conversation(
+    new_page: Any, live_server: Any, world: DocWorld, what: str
+) -> None:
+    # The page opens at the conversation, far below the top of the page on a phone.
+    page = new_page(viewport={"width": 360, "height": 740}, reduced_motion="reduce")
+    log_in_as(page, live_server, world.partner)
+    if what == "reply":
+        question = make_thread(
+            world.version, world.coordinator, body="Is the second visit needed?", review_round=None
+        )
+        page.goto(live_server.url + world.version_path() + f"?reply={question.pk}#reply-form")
+        page.locator("#reply-form textarea").fill("Yes, to check how the exercises are going.")
+        page.get_by_role("button", name="Send reply").click()
+        said = "Your reply has been added."
+    else:
+        page.goto(live_server.url + world.version_path())
+        page.get_by_label("Your comment").fill("The visits could be on the same day.")
+        page.get_by_role("button", name="Send comment").click()
+        said = "Your comment has been added."
+    expect(page.get_by_text(said)).to_be_visible()
+    sent = Comment.objects.latest("pk")
+    conversation = page.locator(f"#thread-{sent.parent_id or sent.pk}")
+    message = conversation.get_by_role("status").filter(has_text=said)
+    expect(message).to_be_in_viewport()
+    expect(page.locator(".messages")).to_be_focused()
+    assert page.get_by_text(said).count() == 1
