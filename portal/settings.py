@@ -445,6 +445,7 @@ X_FRAME_OPTIONS = "DENY"
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -464,7 +465,12 @@ LOGGING = {
             "formatter": LOG_FORMAT,
         }
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers would print its lines a second time (with DEBUG) and at INFO
+        # whatever LOG_LEVEL says: they go through the root's handler alone.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # WeasyPrint reports every step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -62,6 +62,31 @@ def test_a_json_log_line_carries_the_request_id() -> None:
     assert outside["request_id"] == "-"
 
 
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_a_refused_request_is_logged_once_and_quiet_levels_stay_quiet(debug: str) -> None:
+    code = (
+        "import django, logging; django.setup();"
+        "logging.getLogger('django.request').warning('Forbidden (Permission denied): /studies/1/');"
+        "logging.getLogger('django.template').info('Only said at INFO')"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DEBUG=debug,
+        LOG_FORMAT="text",
+        LOG_LEVEL="WARNING",
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    forbidden = [line for line in lines if "Forbidden (Permission denied)" in line]
+    assert len(forbidden) == 1, run.stderr
+    assert " WARNING django.request [-] " in forbidden[0]
+    assert not any("Only said at INFO" in line for line in lines)
+
+
 def test_a_wrong_log_format_is_refused_at_start() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
     env.update(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true", LOG_FORMAT="xml")
