@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 # Room for the form's other fields beside the largest file accepted.
 _FORM_MARGIN = 1024 * 1024
@@ -33,3 +34,22 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Pages shown to someone logged in are not kept by the browser.
+
+    They hold people's health, access needs and payments: on a shared computer, Back after
+    logging out must not show them again, and Back after sending a comment shows the page as
+    it is now rather than the form as it was. A response that says how it may be kept (a
+    picture, a download) keeps its own word.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
