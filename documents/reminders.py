@@ -441,6 +441,15 @@ def reply_notify(*, reply: Comment) -> None:
             "author_id", flat=True
         )
     )
+    # Whoever published the team's answer is in the conversation too: a follow-up question
+    # after it leaves the comment "Answered", and would otherwise reach nobody on the team.
+    answered_by = (
+        Response.objects.filter(comment=thread, published_at__isnull=False)
+        .values_list("author_id", flat=True)
+        .first()
+    )
+    if answered_by is not None:
+        people.add(answered_by)
     people.discard(reply.author_id)
     if reply.entered_by_id is not None:
         people.discard(reply.entered_by_id)  # who entered it for the author knows of it

@@ -23,6 +23,7 @@ from engagement.involvement.services.contributions import (
     contribution_return,
     contribution_save,
 )
+from engagement.models import Membership
 from portal.notifications.models import Delivery, Kind, Notification
 from portal.notifications.services import notification_deliver
 from portal.permissions import Role
@@ -134,6 +135,51 @@ def test_a_reply_is_told_to_the_others_in_the_conversation(team: StudyTeam) -> N
     assert (
         not Notification.objects.filter(kind=Kind.THREAD_REPLY, recipient=team.partner).count() > 1
     )
+
+
+def test_a_reply_after_the_answer_is_told_to_whoever_answered(team: StudyTeam) -> None:
+    review_round = open_now(team, [team.partner])
+    comment = thread(
+        review_round.version, team.partner, block_id="b2", exact="Take", review_round=review_round
+    )
+    # A draft answer is not yet part of the conversation.
+    response_save(
+        thread=comment, author=team.coordinator, outcome="changed", body="Draft.", publish=False
+    )
+    comment_reply(thread=comment, author=team.partner, body="Also the title.")
+    assert not Notification.objects.filter(kind=Kind.THREAD_REPLY).exists()
+
+    response_save(
+        thread=comment, author=team.coordinator, outcome="changed", body="Shorter.", publish=True
+    )
+    comment_reply(thread=comment, author=team.partner, body="But what about the second visit?")
+    told = Notification.objects.get(kind=Kind.THREAD_REPLY)
+    assert told.recipient == team.coordinator
+    assert "But what about the second visit?" in told.text_body
+    assert told.link.endswith(f"#thread-{comment.pk}")
+    # Whoever answered and replies again is not told of their own reply.
+    comment_reply(thread=comment, author=team.coordinator, body="We will look again.")
+    assert (
+        Notification.objects.filter(kind=Kind.THREAD_REPLY, recipient=team.coordinator).count() == 1
+    )
+    assert Notification.objects.filter(kind=Kind.THREAD_REPLY, recipient=team.partner).count() == 1
+
+
+def test_a_reply_after_the_answer_is_not_told_to_an_answerer_who_has_left(
+    team: StudyTeam,
+) -> None:
+    review_round = open_now(team, [team.partner])
+    comment = thread(
+        review_round.version, team.partner, block_id="b2", exact="Take", review_round=review_round
+    )
+    response_save(
+        thread=comment, author=team.researcher, outcome="changed", body="Done.", publish=True
+    )
+    Membership.objects.filter(study=team.study, user=team.researcher).update(
+        left_on=timezone.localdate()
+    )
+    comment_reply(thread=comment, author=team.partner, body="Thank you.")
+    assert not Notification.objects.filter(kind=Kind.THREAD_REPLY).exists()
 
 
 def _submitted(team: StudyTeam):
