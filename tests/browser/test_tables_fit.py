@@ -24,7 +24,8 @@ from tests.browser.conftest import log_in_as
 from tests.conftest import StudyTeam
 from tests.engagement.contributions_data import receipt_pdf
 from tests.engagement.history_data import contribution, stages_of
-from tests.factories import MembershipFactory
+from tests.factories import PASSWORD, MembershipFactory
+from tests.notifications.helpers import a_round_open_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,6 +93,13 @@ def claims(team: StudyTeam) -> Contribution:
     return record(90, team.partner, "Reviewed the interview topic guide and suggested changes")
 
 
+# Tables wider than the screen; a grid of stages against partners may scroll in its box.
+WIDER_THAN_THE_SCREEN = """(width) => [...document.querySelectorAll('main table')]
+  .filter((table) => !table.matches('.stage-partner-table, .chart-table'))
+  .filter((table) => table.getBoundingClientRect().right > width + 0.5)
+  .map((table) => table.className)"""
+
+
 def assert_fits(page: Any, path: str) -> None:
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE["width"] + 1, f"{path} is {scroll_width}px wide at 360px"
@@ -99,6 +107,8 @@ def assert_fits(page: Any, path: str) -> None:
     assert not outside, f"on {path} these actions are off the screen: {outside}"
     broken = page.evaluate(BROKEN_WORDS)
     assert not broken, f"on {path} these words break inside: {broken}"
+    wide = page.evaluate(WIDER_THAN_THE_SCREEN, PHONE["width"])
+    assert not wide, f"on {path} these tables are cut off at the edge: {wide}"
 
 
 def test_approvals_payments_and_expenses_fit_a_narrow_phone(
@@ -210,3 +220,45 @@ def test_you_said_we_did_fits_a_narrow_phone(
     # Each cell says which column it is, now that the columns are stacked.
     expect(page.locator("td[data-label='We did']").first).to_contain_text("study nurse")
     assert_accessible(page)
+
+
+def test_every_list_of_people_studies_and_records_fits_a_narrow_phone(
+    live_server: Any, new_page: Any, team: StudyTeam, claims: Contribution
+) -> None:
+    """Each table that lists things (not a grid of stages against partners) stacks its rows."""
+    review = a_round_open_now(team, [team.partner])
+    base = f"/studies/{team.study.pk}"
+    page = new_page(viewport=PHONE)
+    log_in_as(page, live_server, team.coordinator)
+    # Looking at a partner's profile is written in the record of who saw sensitive records.
+    page.goto(f"{live_server.url}{base}/members/partners/{team.partner.pk}/profile/")
+    for path in (
+        "/",
+        f"{base}/members/",
+        f"{base}/documents/",
+        f"{base}/rounds/{review.pk}/",
+        f"{base}/payments/policy/",
+        f"{base}/privacy/access-record/",
+        f"{base}/involvement/",
+        f"{base}/involvement/partners/{team.partner.pk}/",
+        f"{base}/contributions/{claims.pk}/history/",
+    ):
+        page.goto(live_server.url + path)
+        expect(page.locator("main h1")).to_be_visible()
+        assert page.locator("main table").count(), f"{path} has no table to check"
+        assert_fits(page, path)
+    # The partner logs in by the form, so that the list of where they are logged in has a row.
+    partner = new_page(viewport=PHONE)
+    partner.goto(live_server.url + "/accounts/login/")
+    partner.get_by_label("Email").fill(team.partner.email)
+    partner.get_by_label("Password").fill(PASSWORD)
+    partner.get_by_role("button", name="Log in").click()
+    expect(partner.get_by_role("button", name="Log out")).to_be_visible()
+    for path in ("/involvement/", "/accounts/sessions/"):
+        partner.goto(live_server.url + path)
+        expect(partner.locator("main h1")).to_be_visible()
+        assert partner.locator("main table").count(), f"{path} has no table to check"
+        assert_fits(partner, path)
+    partner.goto(live_server.url + "/involvement/")
+    # Each stacked cell says what it is.
+    expect(partner.locator("table.involvement-groups td[data-label='Time']").first).to_be_visible()

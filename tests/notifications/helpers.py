@@ -51,3 +51,15 @@ def a_round(
         Assignment(round=review_round, partner=partner) for partner in partners
     )
     return review_round
+
+
+def a_round_open_now(team: StudyTeam, partners: list[User]) -> ReviewRound:
+    """A round of a new version of the team's study that opened an hour ago, for ten days."""
+    opens = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    return a_round(
+        a_version(team),
+        partners,
+        opens_at=opens,
+        deadline=opens + dt.timedelta(days=10),
+        by=team.coordinator,
+    )

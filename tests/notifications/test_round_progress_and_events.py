@@ -30,23 +30,12 @@ from portal.permissions import Role
 from tests.conftest import StudyTeam, client_for
 from tests.documents.builders import thread
 from tests.factories import MembershipFactory
-from tests.notifications.helpers import a_round, a_version
-
-
-def open_now(team: StudyTeam, partners):
-    opens = timezone.now() - dt.timedelta(hours=1)
-    return a_round(
-        a_version(team),
-        partners,
-        opens_at=opens,
-        deadline=opens + dt.timedelta(days=10),
-        by=team.coordinator,
-    )
+from tests.notifications.helpers import a_round_open_now, a_version
 
 
 def test_the_round_page_shows_each_partners_progress(team: StudyTeam) -> None:
     other = MembershipFactory(study=team.study, role=Role.PARTNER).user
-    review_round = open_now(team, [team.partner, other])
+    review_round = a_round_open_now(team, [team.partner, other])
     Assignment.objects.filter(round=review_round, partner=other).update(
         state=AssignmentState.FINISHED
     )
@@ -69,7 +58,7 @@ def test_the_round_page_shows_each_partners_progress(team: StudyTeam) -> None:
 
 
 def test_a_reminder_by_hand_goes_once_a_day_however_often_it_is_pressed(team: StudyTeam) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     client = client_for(team.coordinator)
     url = reverse("round_remind", args=[team.study.pk, review_round.pk])
     first = client.post(url, follow=True)
@@ -87,7 +76,7 @@ def test_a_reminder_by_hand_goes_once_a_day_however_often_it_is_pressed(team: St
 
 
 def test_the_round_calendar_file_opens_in_calendar_programs(team: StudyTeam) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     response = client_for(team.partner).get(
         reverse("round_calendar", args=[team.study.pk, review_round.pk])
     )
@@ -100,7 +89,7 @@ def test_the_round_calendar_file_opens_in_calendar_programs(team: StudyTeam) -> 
 
 
 def test_an_answer_is_told_to_its_author_when_published_not_while_a_draft(team: StudyTeam) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     comment = thread(
         review_round.version, team.partner, block_id="b2", exact="Take", review_round=review_round
     )
@@ -122,7 +111,7 @@ def test_an_answer_is_told_to_its_author_when_published_not_while_a_draft(team: 
 
 
 def test_a_reply_is_told_to_the_others_in_the_conversation(team: StudyTeam) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     comment = thread(
         review_round.version, team.partner, block_id="b2", exact="Take", review_round=review_round
     )
@@ -138,7 +127,7 @@ def test_a_reply_is_told_to_the_others_in_the_conversation(team: StudyTeam) -> N
 
 
 def test_a_reply_after_the_answer_is_told_to_whoever_answered(team: StudyTeam) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     comment = thread(
         review_round.version, team.partner, block_id="b2", exact="Take", review_round=review_round
     )
@@ -168,7 +157,7 @@ def test_a_reply_after_the_answer_is_told_to_whoever_answered(team: StudyTeam) -
 def test_a_reply_after_the_answer_is_not_told_to_an_answerer_who_has_left(
     team: StudyTeam,
 ) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     comment = thread(
         review_round.version, team.partner, block_id="b2", exact="Take", review_round=review_round
     )
@@ -214,7 +203,7 @@ def test_partners_hear_their_contribution_was_approved_or_returned_with_the_reas
 
 
 def test_a_refused_address_is_recorded_and_shown_to_coordinators(team: StudyTeam) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     from documents.reminders import round_opened_notify
 
     round_opened_notify(review_round=review_round)
@@ -238,7 +227,7 @@ def test_a_temporary_failure_puts_it_back_to_be_tried_again(team: StudyTeam) -> 
 
     from portal.notifications.tasks import notification_send
 
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     from documents.reminders import round_opened_notify
 
     round_opened_notify(review_round=review_round)
