@@ -337,6 +337,28 @@
     }
   };
 
+  // The box takes no more than its limit, and a paste past it is cut short without a word
+  // from the browser: say so, while the box is full.
+  DraftForm.prototype.checkLimit = function () {
+    var limit = parseInt(this.body.getAttribute("maxlength") || "", 10);
+    if (!limit) return;
+    var full = this.body.value.length >= limit;
+    if (full && !this.limitNote) {
+      this.limitNote = document.createElement("p");
+      this.limitNote.className = "form-text text-danger-emphasis mb-1";
+      this.limitNote.setAttribute("role", "status");
+      this.limitNote.setAttribute("data-limit-note", "");
+      this.body.insertAdjacentElement("afterend", this.limitNote);
+    }
+    if (!this.limitNote) return;
+    this.limitNote.textContent = full
+      ? "This box is full: it holds " +
+        limit.toLocaleString("en-GB") +
+        " characters, and anything more was not added. Send this, then add the rest in a reply."
+      : "";
+    this.limitNote.hidden = !full;
+  };
+
   DraftForm.prototype.keepLocally = function () {
     var t = this.target();
     if (!this.body.value.trim()) {
@@ -496,6 +518,7 @@
     this.body.addEventListener("input", function () {
       self.restoredAt = 0;
       self.changed();
+      self.checkLimit();
     });
     this.body.addEventListener("blur", function () {
       if (self.dirty) self.save();
@@ -855,20 +878,20 @@
     return true;
   }
 
-  // After sending, the page opens at the conversation, below the fold on a phone: the message
-  // saying what happened ("Your reply has been added.") goes to the top of that conversation,
-  // where it is seen, and takes the focus so that a screen reader reads it.
-  function messageAtThread() {
-    var match = /^#thread-(\d+)$/.exec(window.location.hash);
+  // After sending (or a refusal), the page opens at the conversation or the form, below the
+  // fold on a phone: the message saying what happened ("Your reply has been added.", "Write
+  // your comment before sending it.") goes to the top of that place, where it is seen, and
+  // takes the focus so that a screen reader reads it.
+  function messageAtTarget() {
     var messages = document.querySelector(".messages");
-    if (!match || !messages) return;
-    var thread = document.getElementById("thread-" + match[1]);
-    var body = thread && thread.querySelector(".card-body");
-    if (!body) return;
-    body.insertBefore(messages, body.firstChild);
+    var id = window.location.hash.slice(1);
+    var target = messages && /^(thread-\d+|comment-form|reply-form)$/.test(id) && document.getElementById(id);
+    if (!target) return;
+    var holder = target.querySelector(".card-body") || target;
+    holder.insertBefore(messages, holder.firstChild);
     messages.setAttribute("tabindex", "-1");
-    thread.scrollIntoView({ block: "start" });
-    // The browser's own move to the address's #thread-N takes the focus when the page has
+    target.scrollIntoView({ block: "start" });
+    // The browser's own move to the address's #target takes the focus when the page has
     // loaded; the message takes it after that.
     var focus = function () {
       window.setTimeout(function () {
@@ -901,7 +924,7 @@
   function start() {
     if (findThread()) return;
     showPassage();
-    messageAtThread();
+    messageAtTarget();
     // "Reply" opened the page's reply form in that conversation: the words go in its box.
     if (window.location.hash === "#reply-form") {
       var replyBox = document.querySelector("#reply-form textarea");

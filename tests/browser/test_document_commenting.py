@@ -389,3 +389,37 @@ def test_on_a_phone_the_message_after_sending_is_at_the_conversation(
     expect(message).to_be_in_viewport()
     expect(page.locator(".messages")).to_be_focused()
     assert page.get_by_text(said).count() == 1
+
+
+def test_on_a_phone_a_refused_comment_says_why_beside_the_box(
+    new_page: Any, live_server: Any, world: DocWorld
+) -> None:
+    page = new_page(viewport={"width": 360, "height": 740}, reduced_motion="reduce")
+    log_in_as(page, live_server, world.partner)
+    page.goto(live_server.url + world.version_path())
+    page.get_by_role("button", name="Send comment").click()
+    refusal = page.locator("#comment-form").get_by_role("alert")
+    expect(refusal).to_have_text("Write your comment before sending it.")
+    expect(refusal).to_be_in_viewport()
+    expect(page.locator(".messages")).to_be_focused()
+    # The box is on the screen with it.
+    expect(page.get_by_label("Your comment")).to_be_in_viewport()
+    assert not Comment.objects.exists()
+
+
+def test_words_past_the_limit_of_the_box_are_not_dropped_without_a_word(
+    page: Any, live_server: Any, world: DocWorld
+) -> None:
+    open_version(page, live_server, world)
+    box = page.get_by_label("Your comment")
+    box.focus()
+    page.keyboard.insert_text("A long story. " * 900)  # 12,600 characters, pasted at once
+    note = page.locator("#comment-form [data-limit-note]")
+    expect(note).to_have_text(
+        "This box is full: it holds 10,000 characters, and anything more was not added. "
+        "Send this, then add the rest in a reply."
+    )
+    assert box.input_value() == ("A long story. " * 900)[:10_000]
+    # Room again: the note goes.
+    page.keyboard.press("Backspace")
+    expect(note).to_be_hidden()
