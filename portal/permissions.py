@@ -30,6 +30,21 @@ def role_phrase(role: str) -> str:
     return str(_ROLE_PHRASES[Role(role)])
 
 
+# Someone invited to be a partner may never have heard the word.
+_ROLE_EXPLAINED = {
+    Role.PARTNER: _(
+        "PPIE stands for patient and public involvement and engagement. A PPIE partner brings "
+        "their own experience of health or care to the research: you read the study's "
+        "documents, say what you think, and the team tells you what they did with it."
+    ),
+}
+
+
+def role_explained(role: str) -> str:
+    """What the role means, for someone new to it; nothing for the team's roles."""
+    return str(_ROLE_EXPLAINED.get(Role(role), ""))
+
+
 class Action(enum.Enum):
     VIEW_STUDY = "view_study"
     VIEW_MEMBERS = "view_members"

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.permissions import Role, role_phrase
+from portal.permissions import Role, role_explained, role_phrase
 
 # The research cycle a new study starts with; coordinators reshape it per study.
 RESEARCH_CYCLE_STAGES: tuple[str, ...] = (
@@ -161,6 +161,10 @@ class Invitation(models.Model):
     @property
     def role_phrase(self) -> str:
         return role_phrase(self.role)
+
+    @property
+    def role_explained(self) -> str:
+        return role_explained(self.role)
 
     def has_expired(self, now: dt.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at

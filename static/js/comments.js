@@ -440,7 +440,9 @@
           self.dirty = self.payloadKey() !== sent;
           self.retryDelay = 0;
           // Until the person types again, keep saying where the words came from.
-          self.say(self.restoredAt ? self.restoredMessage(true) : "Saved.");
+          // An empty box (a paragraph chosen, nothing typed yet) has nothing to call saved.
+          if (self.restoredAt) self.say(self.restoredMessage(true));
+          else self.say(self.body.value.trim() ? "Saved." : "What you type is saved as you go.");
           if (self.dirty) self.changed();
           return;
         }

@@ -423,3 +423,17 @@ def test_words_past_the_limit_of_the_box_are_not_dropped_without_a_word(
     # Room again: the note goes.
     page.keyboard.press("Backspace")
     expect(note).to_be_hidden()
+
+
+def test_choosing_a_paragraph_with_nothing_typed_does_not_say_saved(
+    page: Any, live_server: Any, world: DocWorld
+) -> None:
+    open_version(page, live_server, world)
+    block = block_with(world.version, "physiotherapist")
+    with page.expect_response(lambda answer: answer.url.endswith("/draft/")) as saving:
+        page.locator(f"a.block-comment[data-comment-block='{block['id']}']").click()
+    assert saving.value.ok
+    status = page.locator("#comment-draft-status")
+    expect(status).to_have_text("What you type is saved as you go.")
+    page.get_by_label("Your comment").fill("The first visit is long.")
+    expect(status).to_have_text(SAVED, timeout=8000)

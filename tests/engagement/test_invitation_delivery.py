@@ -10,6 +10,7 @@ from django.core import mail
 from engagement.models import Invitation
 from engagement.tasks import invitation_send
 from portal.email import is_temporary_mail_error, retry_delay
+from portal.permissions import Role
 from tests.factories import InvitationFactory, UserFactory
 
 
@@ -79,3 +80,18 @@ def test_the_subject_keeps_an_apostrophe_in_the_study_title(db):
     invitation_send.run(invitation.pk)
     assert mail.outbox[0].subject == "You are invited to take part in “Carers' voices”"
     assert "as a PPIE partner" in mail.outbox[0].body
+
+
+def test_a_partners_invitation_says_what_a_ppie_partner_is_and_the_teams_does_not(db):
+    InvitationFactory(invited_by=UserFactory(), role=Role.PARTNER)
+    InvitationFactory(invited_by=UserFactory(), role=Role.RESEARCHER)
+    for invitation in Invitation.objects.order_by("pk"):
+        invitation_send.run(invitation.pk)
+    partner, researcher = mail.outbox
+    explained = "PPIE stands for patient and public involvement and engagement."
+    assert explained in partner.body
+    assert "\n\nPPIE stands for" in partner.body
+    assert explained in partner.alternatives[0][0]
+    assert "the team tells you what they did with it." in partner.body
+    assert "PPIE stands for" not in researcher.body
+    assert "as a researcher" in researcher.body
