@@ -361,6 +361,8 @@ INVOLVEMENT_EARLIEST_YEARS = env_int("INVOLVEMENT_EARLIEST_YEARS", 6, minimum=1)
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# Plain-English wording for django-allauth's account pages ("Bad Token", "Confirm Access").
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -109,3 +109,23 @@ def test_it_sets_a_new_password_from_the_emailed_link(db, django_capture_on_comm
     )
     assert login.status_code == 302
     assert User.objects.count() == 1
+
+
+def test_a_used_link_says_so_in_plain_english_and_offers_a_new_one(
+    db, django_capture_on_commit_callbacks
+):
+    UserFactory(email="known@example.org")
+    ask_for_reset("known@example.org", django_capture_on_commit_callbacks)
+    (link,) = reset_links()
+    client = Client()
+    form = client.get(link, follow=True)
+    set_url = form.redirect_chain[-1][0] if form.redirect_chain else link
+    client.post(set_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    again = Client().get(link, follow=True)
+    page = again.content.decode()
+    assert again.status_code == 200
+    assert re.search(r"<h1>\s*This link does not work\s*</h1>", page)
+    assert "it may have been used already, or be too old" in page
+    assert f'href="{reverse("account_reset_password")}">ask for a new link</a>' in page
+    assert "Bad Token" not in page
