@@ -353,13 +353,23 @@ def round_progress(review_round: ReviewRound) -> list[Assignment]:
         Assignment.objects.filter(round=review_round)
         .select_related("partner")
         .annotate(
+            # Comments start conversations, as the involvement log counts them; replies apart.
             comment_count=Count(
                 "partner__comments",
                 filter=Q(
                     partner__comments__version_id=review_round.version_id,
                     partner__comments__withdrawn_at__isnull=True,
+                    partner__comments__parent__isnull=True,
                 ),
-            )
+            ),
+            reply_count=Count(
+                "partner__comments",
+                filter=Q(
+                    partner__comments__version_id=review_round.version_id,
+                    partner__comments__withdrawn_at__isnull=True,
+                    partner__comments__parent__isnull=False,
+                ),
+            ),
         )
         .order_by("partner__display_name", "id")
     )

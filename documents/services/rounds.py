@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -161,22 +162,31 @@ def _propose_contribution(assignment: Assignment, review_round: ReviewRound) -> 
     )
     if stage is None:
         return None  # a study with no stages; the partner records it themselves
-    comments = Comment.objects.filter(
+    made = Comment.objects.filter(
         version=version, author_id=assignment.partner_id, withdrawn_at__isnull=True
-    ).count()
+    ).aggregate(
+        comments=Count("pk", filter=Q(parent__isnull=True)),
+        replies=Count("pk", filter=Q(parent__isnull=False)),
+    )
     return contribution_propose(
         partner=assignment.partner,
         study=document.study,
         stage=stage,
         activity_date=timezone.localdate(),
         minutes=assignment.minutes_spent or 1,
-        what_they_did=ngettext(
-            "Reviewed “%(title)s” (version %(n)s) and made %(count)s comment.",
-            "Reviewed “%(title)s” (version %(n)s) and made %(count)s comments.",
-            comments,
-        )
-        % {"title": document.title, "n": version.number, "count": comments},
+        what_they_did=_("Reviewed “%(title)s” (version %(n)s) and made %(made)s.")
+        % {"title": document.title, "n": version.number, "made": comments_made(**made)},
     )
+
+
+def comments_made(*, comments: int, replies: int) -> str:
+    """ "3 comments and 2 replies": comments start conversations, as the involvement log counts
+    them, and replies are counted apart."""
+    said = ngettext("%(n)s comment", "%(n)s comments", comments) % {"n": comments}
+    if not replies:
+        return said
+    answered = ngettext("%(n)s reply", "%(n)s replies", replies) % {"n": replies}
+    return _("%(comments)s and %(replies)s") % {"comments": said, "replies": answered}
 
 
 def is_partner_of(version: Version, user: User) -> bool:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from documents.models import Assignment, AssignmentState, ReviewRound, Version
+from documents.models import Assignment, AssignmentState, Comment, ReviewRound, Version
+from documents.services.comments import comment_reply
 from documents.services.rounds import round_extend, round_open
 from engagement.models import Membership
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
-from tests.documents.builders import open_round, ready_version
+from tests.documents.builders import open_round, ready_version, thread
 from tests.engagement.pages import described
 from tests.factories import MembershipFactory
 from tests.time_text import as_shown
@@ -360,3 +362,45 @@ def test_a_finished_review_waits_on_the_dashboard_until_it_is_sent(
     contribution.refresh_from_db()
     assert contribution.state == ContributionState.SUBMITTED
     assert detail not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_comments_and_replies_are_counted_apart_as_the_involvement_log_counts_them(
+    team: StudyTeam, version: Version
+) -> None:
+    review_round = open_round(version, by=team.coordinator)
+    thread(version, team.partner, "One", review_round=review_round)
+    thread(version, team.partner, "Two", review_round=review_round)
+    Comment.objects.filter(
+        pk=thread(version, team.partner, "Taken back", review_round=review_round).pk
+    ).update(withdrawn_at=timezone.now())
+    question = thread(version, team.coordinator, "Is the second visit needed?")
+    comment_reply(thread=question, author=team.partner, body="Yes, I think so.")
+
+    progress = client_for(team.coordinator).get(
+        reverse("round_detail", args=[team.study.pk, review_round.pk])
+    )
+    row = re.search(
+        rf'<tr data-partner="{team.partner.pk}">(.*?)</tr>', progress.content.decode(), re.S
+    )
+    assert row is not None
+    cells = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r'data-label="Comments">(.*?)</td>', row.group(1), re.S)
+    ]
+    assert cells == ["2 (and 1 reply)"]
+
+    client_for(team.partner).post(finish_url(review_round), {"hours": 1, "minutes": 0})
+    proposed = review_round.assignments.get(partner=team.partner).contribution
+    assert proposed.what_they_did == (
+        f"Reviewed “{version.document.title}” (version 1) and made 2 comments and 1 reply."
+    )
+
+
+def test_a_review_with_comments_only_says_so_without_replies(
+    team: StudyTeam, version: Version
+) -> None:
+    review_round = open_round(version, by=team.coordinator)
+    thread(version, team.partner, "Only one", review_round=review_round)
+    client_for(team.partner).post(finish_url(review_round), {"hours": 0, "minutes": 20})
+    proposed = review_round.assignments.get(partner=team.partner).contribution
+    assert proposed.what_they_did.endswith("and made 1 comment.")
