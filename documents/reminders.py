@@ -346,6 +346,18 @@ def round_opened_notify(*, review_round: ReviewRound, now: dt.datetime | None = 
     )
 
 
+def _partners_comments(version_id: int, *, replies: bool) -> Count:
+    """How many comments (or replies) each assigned partner left on the version, not withdrawn."""
+    return Count(
+        "partner__comments",
+        filter=Q(
+            partner__comments__version_id=version_id,
+            partner__comments__withdrawn_at__isnull=True,
+            partner__comments__parent__isnull=not replies,
+        ),
+    )
+
+
 def round_progress(review_round: ReviewRound) -> list[Assignment]:
     """Each assigned partner with their state, how many comments they made and when they
     were last reminded; in two queries whatever the number of partners."""
@@ -354,22 +366,8 @@ def round_progress(review_round: ReviewRound) -> list[Assignment]:
         .select_related("partner")
         .annotate(
             # Comments start conversations, as the involvement log counts them; replies apart.
-            comment_count=Count(
-                "partner__comments",
-                filter=Q(
-                    partner__comments__version_id=review_round.version_id,
-                    partner__comments__withdrawn_at__isnull=True,
-                    partner__comments__parent__isnull=True,
-                ),
-            ),
-            reply_count=Count(
-                "partner__comments",
-                filter=Q(
-                    partner__comments__version_id=review_round.version_id,
-                    partner__comments__withdrawn_at__isnull=True,
-                    partner__comments__parent__isnull=False,
-                ),
-            ),
+            comment_count=_partners_comments(review_round.version_id, replies=False),
+            reply_count=_partners_comments(review_round.version_id, replies=True),
         )
         .order_by("partner__display_name", "id")
     )
