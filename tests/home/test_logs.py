@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 
-from documents.models import Document, Outcome, Response, Version
+from documents.models import Comment, Document, Outcome, Response, ThreadState, Version
+from documents.services.comments import thread_reopen
 from engagement.models import Contribution, ContributionState, ExpenseLine, Stage, Study
 from portal.accounts.models import Acknowledgement, Profile
 from portal.home.logs.content import LogScope, log_content
@@ -109,6 +110,7 @@ def record(team: StudyTeam) -> dict[str, Any]:
         author=team.researcher,
         published_at=timezone.now(),
     )
+    Comment.objects.filter(pk=said.pk).update(state=ThreadState.ANSWERED)  # as publishing does
     unpublished = thread(version, team.partner, "Is there parking?")
     Response.objects.create(
         comment=unpublished,
@@ -551,6 +553,24 @@ def test_the_log_reads_the_records_in_a_fixed_number_of_queries(
         big = log_content(scope)
     assert big.activities == small.activities + 30
     assert len(big.comments) == len(small.comments) + 30
+
+
+def test_an_answer_the_partner_reopened_is_logged_as_reopened(
+    team: StudyTeam, record: dict[str, Any]
+) -> None:
+    scope = LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 1, 1),
+        end=timezone.localdate(),
+        study_ids=(team.study.pk,),
+    )
+    said = Comment.objects.get(body="Say what happens to my samples")
+    (before,) = [line for line in log_content(scope).comments if line.body == said.body]
+    assert before.outcome == "Changed"
+    thread_reopen(thread=said, by=team.partner, note="Only part of it is answered.")
+    (after,) = [line for line in log_content(scope).comments if line.body == said.body]
+    assert after.outcome == "Changed, then reopened by the partner"
+    assert after.answer == "We added a paragraph on samples"
 
 
 def test_the_name_on_the_log_is_the_partners_own_even_when_anonymous_in_reports(

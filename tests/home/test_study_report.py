@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from documents.models import Comment, Version
+from documents.services.comments import thread_reopen
 from documents.services.responses import response_save
 from engagement.models import Contribution, ContributionState, Stage
 from portal.accounts.models import Acknowledgement, User
@@ -320,6 +321,25 @@ def test_the_page_shows_the_figures_from_approved_and_paid_involvement(
         ["Apr 2025", "0 min", "2 h", "2 h"],
     ]
     assert as_shown(f">{first.name}: 2 h</text>") in html
+
+
+def test_a_conversation_the_partner_reopened_is_not_reported_as_settled(
+    team: StudyTeam, records: Records
+) -> None:
+    partly = Comment.objects.get(body="The sheet is too long for me to read in one go.")
+    thread_reopen(thread=partly, by=records.anonymous, note="The first page is still long.")
+    html = _coordinator(team).get(_report_url(team)).content.decode()
+    assert _cell(html, "data-outcome", "partly_changed") == "0"
+    assert _cell(html, "data-outcome", "reopened") == "1"
+    assert "Reopened by the partner, waiting for a new answer" in html
+    assert _cell(html, "data-outcome", "all") == "5"
+    # Still among the changes made, saying where it stands.
+    assert "(partly changed, then reopened by the partner)" in html
+    # Answered again, it is counted by its new answer.
+    _answer(partly, team, "changed", body="We split the first page in two.")
+    html = _coordinator(team).get(_report_url(team)).content.decode()
+    assert _cell(html, "data-outcome", "reopened") == "0"
+    assert _cell(html, "data-outcome", "changed") == "2"
 
 
 def test_a_partner_who_asked_not_to_be_named_is_never_named_on_the_page(

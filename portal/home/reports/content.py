@@ -13,14 +13,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from documents.models import Comment, Outcome
+from documents.models import Comment, Outcome, ThreadState
 from engagement.involvement.charts import involvement_by_stage_chart
 from engagement.involvement.selectors import MonthlyByStage, monthly_minutes
 from engagement.models import (
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 COUNTED = (ContributionState.APPROVED, ContributionState.PAID)
 CHANGES = (Outcome.CHANGED, Outcome.PARTLY_CHANGED)
 NOT_ANSWERED = "not_answered"
+# Answered, then reopened by the partner who made the comment: a new answer is due.
+REOPENED = "reopened"
 # The chart shows at most this many months, the latest ones; its table shows them all.
 CHART_MONTHS = 60
 QUOTE_WORDS = 30
@@ -290,6 +292,7 @@ def _outcomes(threads: QuerySet[Comment]) -> list[OutcomeCount]:
     rows = (
         threads.annotate(
             answer=Case(
+                When(_reopened(), then=Value(REOPENED)),
                 When(response__published_at__isnull=False, then=F("response__outcome")),
                 default=Value(NOT_ANSWERED),
             )
@@ -301,8 +304,20 @@ def _outcomes(threads: QuerySet[Comment]) -> list[OutcomeCount]:
     lines = [
         OutcomeCount(value, str(label), found.get(value, 0)) for value, label in Outcome.choices
     ]
+    lines.append(
+        OutcomeCount(
+            REOPENED,
+            _("Reopened by the partner, waiting for a new answer"),
+            found.get(REOPENED, 0),
+        )
+    )
     lines.append(OutcomeCount(NOT_ANSWERED, _("Not answered yet"), found.get(NOT_ANSWERED, 0)))
     return lines
+
+
+def _reopened() -> Q:
+    # An answer stays published when its partner reopens the conversation; a new one is due.
+    return Q(state=ThreadState.OPEN, response__published_at__isnull=False)
 
 
 def _changes(threads: QuerySet[Comment]) -> list[Change]:
@@ -313,6 +328,7 @@ def _changes(threads: QuerySet[Comment]) -> list[Change]:
         .only(
             "quote",
             "body",
+            "state",
             "version__number",
             "version__document__title",
             "response__outcome",
@@ -332,7 +348,10 @@ def _changes(threads: QuerySet[Comment]) -> list[Change]:
                 version=comment.version.number,
                 quote=quote,
                 what_we_did=response.body,
-                outcome=str(outcome.get(response.outcome, response.outcome)),
+                outcome=_("%(outcome)s, then reopened by the partner")
+                % {"outcome": outcome.get(response.outcome, response.outcome)}
+                if comment.state == ThreadState.OPEN
+                else str(outcome.get(response.outcome, response.outcome)),
                 changed_in=response.changed_in.number if response.changed_in else None,
             )
         )
