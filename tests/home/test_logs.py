@@ -121,6 +121,17 @@ def record(team: StudyTeam) -> dict[str, Any]:
     return {"stages": stages, "document": document}
 
 
+def this_year(team: StudyTeam, *, include_payments: bool = False) -> LogScope:
+    """The partner's log of the study from 1 January 2026 to today."""
+    return LogScope(
+        holder=team.partner,
+        start=dt.date(2026, 1, 1),
+        end=timezone.localdate(),
+        study_ids=(team.study.pk,),
+        include_payments=include_payments,
+    )
+
+
 def log_form(team: StudyTeam, **overrides: Any) -> dict[str, Any]:
     return {
         "start": "2026-01-01",
@@ -537,13 +548,7 @@ def test_a_build_whose_worker_died_is_failed_so_it_can_be_retried(
 def test_the_log_reads_the_records_in_a_fixed_number_of_queries(
     team: StudyTeam, record: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
-    scope = LogScope(
-        holder=team.partner,
-        start=dt.date(2026, 1, 1),
-        end=timezone.localdate(),
-        study_ids=(team.study.pk,),
-        include_payments=True,
-    )
+    scope = this_year(team, include_payments=True)
     with django_assert_max_num_queries(6):
         small = log_content(scope)
     for n in range(30):
@@ -558,12 +563,7 @@ def test_the_log_reads_the_records_in_a_fixed_number_of_queries(
 def test_an_answer_the_partner_reopened_is_logged_as_reopened(
     team: StudyTeam, record: dict[str, Any]
 ) -> None:
-    scope = LogScope(
-        holder=team.partner,
-        start=dt.date(2026, 1, 1),
-        end=timezone.localdate(),
-        study_ids=(team.study.pk,),
-    )
+    scope = this_year(team)
     said = Comment.objects.get(body="Say what happens to my samples")
     (before,) = [line for line in log_content(scope).comments if line.body == said.body]
     assert before.outcome == "Changed"
