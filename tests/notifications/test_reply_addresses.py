@@ -18,8 +18,8 @@ from portal.notifications.models import Kind, Notification
 from portal.notifications.replies import is_reply_address, reply_address, token_in, token_read
 from tests.conftest import StudyTeam
 from tests.documents.builders import thread
+from tests.notifications.helpers import a_round_open_now
 from tests.notifications.replies import REPLY_DOMAIN, a_conversation, notice_to
-from tests.notifications.test_round_progress_and_events import open_now
 
 SAYS_REPLY = "You can reply to this email to answer in the thread"
 
@@ -73,7 +73,7 @@ def test_only_reply_addresses_of_the_reply_domain_count(settings, replies_on: No
 def test_with_replies_off_an_email_has_no_reply_to_and_says_nothing_of_replying(
     team: StudyTeam,
 ) -> None:
-    review_round = open_now(team, [team.partner])
+    review_round = a_round_open_now(team, [team.partner])
     comment = thread(review_round.version, team.partner, review_round=review_round)
     comment_reply(thread=comment, author=team.researcher, body="Which part?")
     email = notice_to(team.partner)
@@ -118,7 +118,7 @@ def _answered(team: StudyTeam, review_round: ReviewRound, *, closed: bool) -> ma
 def test_an_answer_to_a_comment_can_be_replied_to_while_the_round_is_open(
     team: StudyTeam, replies_on: None
 ) -> None:
-    email = _answered(team, open_now(team, [team.partner]), closed=False)
+    email = _answered(team, a_round_open_now(team, [team.partner]), closed=False)
     assert len(email.reply_to) == 1
     assert SAYS_REPLY in email.body
 
@@ -126,7 +126,7 @@ def test_an_answer_to_a_comment_can_be_replied_to_while_the_round_is_open(
 def test_a_partner_is_not_offered_replying_by_email_once_the_round_closed(
     team: StudyTeam, replies_on: None
 ) -> None:
-    email = _answered(team, open_now(team, [team.partner]), closed=True)
+    email = _answered(team, a_round_open_now(team, [team.partner]), closed=True)
     assert email.reply_to == []
     assert SAYS_REPLY not in email.body
 
@@ -134,7 +134,7 @@ def test_a_partner_is_not_offered_replying_by_email_once_the_round_closed(
 def test_notifications_not_about_a_thread_have_no_reply_address(
     team: StudyTeam, replies_on: None
 ) -> None:
-    round_opened_notify(review_round=open_now(team, [team.partner]))
+    round_opened_notify(review_round=a_round_open_now(team, [team.partner]))
     email = notice_to(team.partner, Kind.ROUND_OPENED)
     assert email.reply_to == []
     assert SAYS_REPLY not in email.body
