@@ -30,6 +30,18 @@ class _UploadField(forms.FileField):
         )
 
 
+class TypedText(forms.CharField):
+    """What is typed in a box, with its line breaks as the box counts them.
+
+    A browser sends each line break as two characters but counts it as one against the box's
+    limit, so a box filled to its limit would be refused for being too long.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
     file = _UploadField()
     change_summary = forms.CharField(
@@ -61,7 +73,7 @@ class VersionForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = TypedText(
         label=_("Your comment"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
     visibility = forms.ChoiceField(
@@ -75,19 +87,19 @@ class CommentForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(
+    body = TypedText(
         label=_("Your reply"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class EditForm(forms.Form):
-    body = forms.CharField(
+    body = TypedText(
         label=_("Your comment"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
 
 
 class ReopenForm(forms.Form):
-    note = forms.CharField(
+    note = TypedText(
         label=_("What still needs to change?"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -98,13 +110,13 @@ class ResponseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("What happened?"), choices=Outcome.choices, widget=forms.RadioSelect
     )
-    body = forms.CharField(
+    body = TypedText(
         label=_("What we did"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Written to the partner: what you changed, or what you will do."),
     )
-    reason = forms.CharField(
+    reason = TypedText(
         label=_("Why it was not changed"),
         required=False,
         max_length=4000,

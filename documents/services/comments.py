@@ -66,8 +66,9 @@ def _already_sent(
 
 
 def _plain(value: str | None) -> str:
-    # A NUL character cannot be stored in PostgreSQL text and never belongs in a comment.
-    return (value or "").replace("\x00", "")
+    # A NUL character cannot be stored in PostgreSQL text and never belongs in a comment; a
+    # line break counts once, as the box that took it counts it.
+    return (value or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _clean_body(body: str) -> str:

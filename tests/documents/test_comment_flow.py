@@ -280,6 +280,30 @@ def test_anyone_in_the_study_replies_to_a_thread(
     assert f'id="comment-{reply.pk}"' in page
 
 
+# A box full to its 10,000 characters, as the browser sends it: each of its 100 line breaks
+# counted once by the box and sent as two characters.
+FULL_BOX = "\r\n".join(["x" * 99] * 100) + "y"
+
+
+def test_a_full_box_with_line_breaks_is_taken_whole(
+    team: StudyTeam, version: Version, review_round: ReviewRound
+) -> None:
+    typed = FULL_BOX.replace("\r\n", "\n")
+    assert len(typed) == 10_000
+    assert len(FULL_BOX) > 10_000
+    response = send_comment(team.partner, version, FULL_BOX)
+    assert "Your comment has been added." in response.content.decode()
+    comment = Comment.objects.get(parent__isnull=True)
+    assert comment.body == typed
+    answered = client_for(team.researcher).post(
+        comment_url("comment_reply", comment),
+        {"body": FULL_BOX, "next": page_url(version)},
+        follow=True,
+    )
+    assert "Your reply has been added." in answered.content.decode()
+    assert Comment.objects.get(parent=comment).body == typed
+
+
 def test_a_reply_that_fails_keeps_its_draft(team: StudyTeam, version: Version) -> None:
     first = thread(version, team.partner, "A question.")
     Comment.objects.filter(pk=first.pk).update(withdrawn_at=timezone.now())
