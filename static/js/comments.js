@@ -278,6 +278,7 @@
     this.onRestoreTarget = null;
     this.restoredAt = 0;
     this.listen();
+    this.checkLimit();
   }
 
   DraftForm.prototype.field = function (name) {
@@ -348,7 +349,10 @@
       this.limitNote.className = "form-text text-danger-emphasis mb-1";
       this.limitNote.setAttribute("role", "status");
       this.limitNote.setAttribute("data-limit-note", "");
+      this.limitNote.id = this.body.id + "-limit";
       this.body.insertAdjacentElement("afterend", this.limitNote);
+      var described = this.body.getAttribute("aria-describedby");
+      this.body.setAttribute("aria-describedby", (described ? described + " " : "") + this.limitNote.id);
     }
     if (!this.limitNote) return;
     this.limitNote.textContent = full
@@ -510,6 +514,7 @@
     this.dirty = true;
     this.restoredAt = local.savedAt;
     this.say(this.restoredMessage(false));
+    this.checkLimit();
     var details = this.form.closest("details");
     if (details) details.open = true;
     window.setTimeout(this.save.bind(this), 0);
@@ -897,6 +902,9 @@
     // loaded; the message takes it after that.
     var focus = function () {
       window.setTimeout(function () {
+        // Not from someone who has started on something else while the page loaded.
+        var now = document.activeElement;
+        if (now && now !== document.body && now !== target && now.id !== "main") return;
         messages.focus({ preventScroll: true });
       }, 0);
     };

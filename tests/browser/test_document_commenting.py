@@ -420,7 +420,15 @@ def test_words_past_the_limit_of_the_box_are_not_dropped_without_a_word(
         "Send this, then add the rest in a reply."
     )
     assert box.input_value() == ("A long story. " * 900)[:10_000]
+    # A screen reader hears it with the box.
+    assert "id_body-limit" in (box.get_attribute("aria-describedby") or "").split()
+    # A full box that comes back (the draft on the portal) says so at once.
+    expect(page.locator("#comment-draft-status")).to_have_text(SAVED, timeout=8000)
+    page.reload()
+    expect(note).to_be_visible()
     # Room again: the note goes.
+    box.focus()
+    page.keyboard.press("End")
     page.keyboard.press("Backspace")
     expect(note).to_be_hidden()
 
