@@ -42,14 +42,20 @@ class PrivatePagesMiddleware:
     They hold people's health, access needs and payments: on a shared computer, Back after
     logging out must not show them again, and Back after sending a comment shows the page as
     it is now rather than the form as it was. A response that says how it may be kept (a
-    picture, a download) keeps its own word.
+    picture of a document, kept a year) keeps its own word, so logging out asks the browser
+    to empty its cache of the site.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        was_logged_in = request.user.is_authenticated
         response = self.get_response(request)
-        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+        if request.user.is_authenticated:
+            if not response.has_header("Cache-Control"):
+                patch_cache_control(response, private=True, no_store=True)
+        elif was_logged_in:
+            response["Clear-Site-Data"] = '"cache"'
             patch_cache_control(response, private=True, no_store=True)
         return response

@@ -33,9 +33,9 @@ def role_phrase(role: str) -> str:
 # Someone invited to be a partner may never have heard the word.
 _ROLE_EXPLAINED = {
     Role.PARTNER: _(
-        "PPIE stands for patient and public involvement and engagement. A PPIE partner brings "
-        "their own experience of health or care to the research: you read the study's "
-        "documents, say what you think, and the team tells you what they did with it."
+        "PPIE stands for patient and public involvement and engagement. As a PPIE partner, "
+        "you bring your own experience of health or care to the research: you read the "
+        "study's documents, say what you think, and the team tells you what they did with it."
     ),
 }
 

@@ -473,6 +473,9 @@ LOGGING = {
         # Django's own handlers would print its lines a second time (with DEBUG) and at INFO
         # whatever LOG_LEVEL says: they go through the root's handler alone.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Every query with its values (people's details among them) only when asked for.
+        "django.db.backends": {"level": env_str("SQL_LOG_LEVEL", "INFO")},
+        "django.utils.autoreload": {"level": "INFO"},
         # WeasyPrint reports every step of every PDF at INFO.
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -38,3 +38,15 @@ def test_a_refusal_to_a_logged_in_person_is_not_stored(team: StudyTeam) -> None:
     response = client_for(team.partner).get(reverse("member_list", args=[team.study.pk]))
     assert response.status_code == 403
     assert {"private", "no-store"} <= directives(response)
+
+
+def test_logging_out_empties_the_browsers_cache_of_the_site(team: StudyTeam) -> None:
+    client = client_for(team.partner)
+    page = client.get(reverse("dashboard"))
+    assert not page.has_header("Clear-Site-Data")
+    left = client.post(reverse("account_logout"))
+    assert left.status_code == 302
+    assert left["Clear-Site-Data"] == '"cache"'
+    assert {"private", "no-store"} <= directives(left)
+    # Nobody logged in, nothing to empty.
+    assert not client.post(reverse("account_logout")).has_header("Clear-Site-Data")

@@ -87,6 +87,28 @@ def test_a_refused_request_is_logged_once_and_quiet_levels_stay_quiet(debug: str
     assert not any("Only said at INFO" in line for line in lines)
 
 
+def test_queries_are_not_logged_with_their_values_unless_asked_for() -> None:
+    code = (
+        "import django; django.setup();"
+        "from django.db import connection;"
+        "connection.cursor().execute('SELECT %s', ['private-value-42'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true", LOG_LEVEL="DEBUG")
+    env.pop("SQL_LOG_LEVEL", None)
+    quiet = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert "private-value-42" not in quiet.stderr
+    env["SQL_LOG_LEVEL"] = "DEBUG"
+    asked = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert "private-value-42" in asked.stderr
+
+
 def test_a_wrong_log_format_is_refused_at_start() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
     env.update(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true", LOG_FORMAT="xml")

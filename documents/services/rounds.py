@@ -183,10 +183,12 @@ def comments_made(*, comments: int, replies: int) -> str:
     """ "3 comments and 2 replies": comments start conversations, as the involvement log counts
     them, and replies are counted apart."""
     said = ngettext("%(n)s comment", "%(n)s comments", comments) % {"n": comments}
-    if not replies:
-        return said
     answered = ngettext("%(n)s reply", "%(n)s replies", replies) % {"n": replies}
-    return _("%(comments)s and %(replies)s") % {"comments": said, "replies": answered}
+    if comments and replies:
+        return _("%(comments)s and %(replies)s") % {"comments": said, "replies": answered}
+    if replies:
+        return answered
+    return said if comments else _("no comments")
 
 
 def is_partner_of(version: Version, user: User) -> bool:

@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from documents.models import Assignment, AssignmentState, Comment, ReviewRound, Version
 from documents.services.comments import comment_reply
-from documents.services.rounds import round_extend, round_open
+from documents.services.rounds import comments_made, round_extend, round_open
 from engagement.models import Membership
 from portal.rules import RuleBroken
 from tests.conftest import StudyTeam, client_for
@@ -404,3 +404,16 @@ def test_a_review_with_comments_only_says_so_without_replies(
     client_for(team.partner).post(finish_url(review_round), {"hours": 0, "minutes": 20})
     proposed = review_round.assignments.get(partner=team.partner).contribution
     assert proposed.what_they_did.endswith("and made 1 comment.")
+
+
+@pytest.mark.parametrize(
+    ("comments", "replies", "said"),
+    [
+        (2, 1, "2 comments and 1 reply"),
+        (1, 0, "1 comment"),
+        (0, 2, "2 replies"),
+        (0, 0, "no comments"),
+    ],
+)
+def test_what_a_partner_made_reads_plainly(comments: int, replies: int, said: str) -> None:
+    assert comments_made(comments=comments, replies=replies) == said
