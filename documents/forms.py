@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Outcome, Version, Visibility
+from documents.services.comments import plain_text
 from documents.services.rounds import deadline_refusal, opening_refusal
 from engagement.models import Stage, Study
 from portal.accounts.models import User
@@ -39,7 +40,7 @@ class TypedText(forms.CharField):
 
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+        return plain_text(value) if isinstance(value, str) else value
 
 
 class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from documents.models import Comment
+from documents.models import Comment, Outcome, ThreadState
 
 
 def thread_labels() -> dict[str, str]:
@@ -75,3 +75,12 @@ def proxy_note(comment: Comment, reader_id: int | None) -> str:
         "by": comment.entered_by.display_name,
         "partner": comment.author.display_name,
     }
+
+
+def answer_outcome(outcome: str, state: str) -> str:
+    """What the team's published answer did, and that the partner reopened it since, if so:
+    an answer stays published when its partner reopens the conversation."""
+    label = str(Outcome(outcome).label)
+    if state == ThreadState.OPEN:
+        return _("%(outcome)s, then reopened by the partner") % {"outcome": label}
+    return label

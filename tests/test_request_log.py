@@ -18,6 +18,21 @@ from portal.celery import _drop_request_id, _send_request_id, _take_request_id
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_django(code: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run after ``django.setup()`` in a fresh Python, with these settings' variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
+    env.pop("SQL_LOG_LEVEL", None)
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings", **settings)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @pytest.mark.django_db
 def test_each_response_names_its_request_and_keeps_a_plain_proxy_id() -> None:
     client = Client()
@@ -36,20 +51,16 @@ def test_each_response_names_its_request_and_keeps_a_plain_proxy_id() -> None:
 
 
 def test_a_json_log_line_carries_the_request_id() -> None:
-    code = (
-        "import django, logging; django.setup();"
+    run = run_django(
+        "import logging;"
         "from portal import requestlog;"
         "token = requestlog.use('req-0123456789');"
         "logging.getLogger('portal.check').warning('Something to see: %s', 'é');"
         "requestlog.forget(token);"
-        "logging.getLogger('portal.check').warning('Outside a request')"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true", LOG_FORMAT="json", LOG_LEVEL="INFO"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        "logging.getLogger('portal.check').warning('Outside a request')",
+        DEBUG="true",
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
     )
     assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
@@ -64,20 +75,13 @@ def test_a_json_log_line_carries_the_request_id() -> None:
 
 @pytest.mark.parametrize("debug", ["true", "false"])
 def test_a_refused_request_is_logged_once_and_quiet_levels_stay_quiet(debug: str) -> None:
-    code = (
-        "import django, logging; django.setup();"
+    run = run_django(
+        "import logging;"
         "logging.getLogger('django.request').warning('Forbidden (Permission denied): /studies/1/');"
-        "logging.getLogger('django.template').info('Only said at INFO')"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        "logging.getLogger('django.template').info('Only said at INFO')",
         DEBUG=debug,
         LOG_FORMAT="text",
         LOG_LEVEL="WARNING",
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert run.returncode == 0, run.stderr
     lines = run.stderr.splitlines()
@@ -89,43 +93,21 @@ def test_a_refused_request_is_logged_once_and_quiet_levels_stay_quiet(debug: str
 
 def test_queries_are_not_logged_with_their_values_unless_asked_for(tmp_path: Path) -> None:
     code = (
-        "import django; django.setup();"
         "from django.db import connection;"
         "connection.cursor().execute('SELECT %s', ['private-value-42'])"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="true",
-        LOG_LEVEL="DEBUG",
-        # A database of its own: the query needs no tables, and the test databases are not its.
-        DATABASE_URL=f"sqlite:///{tmp_path / 'queries.sqlite3'}",
-    )
-    env.pop("SQL_LOG_LEVEL", None)
-    quiet = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    # A database of its own: the query needs no tables, and the test databases are not its.
+    own = {"DEBUG": "true", "LOG_LEVEL": "DEBUG", "DATABASE_URL": f"sqlite:///{tmp_path}/q.db"}
+    quiet = run_django(code, **own)
     assert quiet.returncode == 0, quiet.stderr
     assert "private-value-42" not in quiet.stderr
-    env["SQL_LOG_LEVEL"] = "DEBUG"
-    asked = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    asked = run_django(code, **own, SQL_LOG_LEVEL="DEBUG")
     assert asked.returncode == 0, asked.stderr
     assert "private-value-42" in asked.stderr
 
 
 def test_a_wrong_log_format_is_refused_at_start() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
-    env.update(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="true", LOG_FORMAT="xml")
-    run = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_django("", DEBUG="true", LOG_FORMAT="xml")
     assert run.returncode != 0
     assert "LOG_FORMAT must be text or json" in run.stderr
 

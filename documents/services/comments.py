@@ -65,14 +65,15 @@ def _already_sent(
     )
 
 
-def _plain(value: str | None) -> str:
+def plain_text(value: str | None) -> str:
+    """Typed text as it is kept: line breaks as the box counted them, nothing unstorable."""
     # A NUL character cannot be stored in PostgreSQL text and never belongs in a comment; a
     # line break counts once, as the box that took it counts it.
     return (value or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _clean_body(body: str) -> str:
-    body = _plain(body).strip()
+    body = plain_text(body).strip()
     if not body:
         raise RuleBroken(_("Write your comment before sending it."))
     if len(body) > MAX_BODY:
@@ -398,11 +399,11 @@ def draft_save(
     parent: Comment | None = None,
 ) -> CommentDraft | None:
     """Keep what is being typed; an emptied box removes the draft."""
-    body = _plain(body)
+    body = plain_text(body)
     if not body.strip():
         draft_discard(author=author, version=version, key=key)
         return None
-    block_id = _plain(block_id)[:20]
+    block_id = plain_text(block_id)[:20]
     try:
         # Keep only a target that could be used again; the words matter more than the place.
         anchor = from_selectors(block_id or None, selectors or [])
@@ -412,12 +413,12 @@ def draft_save(
     draft, _created = CommentDraft.objects.update_or_create(
         author=author,
         version=version,
-        key=_plain(key)[:64],
+        key=plain_text(key)[:64],
         defaults={
             "body": body[:MAX_BODY],
             "block_id": block_id,
             "selectors": kept_selectors,
-            "quote": _plain(quote)[:2000],
+            "quote": plain_text(quote)[:2000],
             "parent": parent,
         },
     )

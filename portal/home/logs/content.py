@@ -13,7 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from documents.models import Comment, Outcome, Response, ThreadState
+from documents.models import Comment, Outcome, Response
+from documents.wording import answer_outcome
 from engagement.models import (
     Contribution,
     ContributionState,
@@ -321,12 +322,7 @@ def _outcome_label(comment: Comment) -> str:
     response = _published_response(comment)
     if response is None:
         return _("Not answered yet")
-    if comment.state == ThreadState.OPEN:
-        # The partner reopened it after this answer: a new one is due.
-        return _("%(outcome)s, then reopened by the partner") % {
-            "outcome": Outcome(response.outcome).label
-        }
-    return str(Outcome(response.outcome).label)
+    return answer_outcome(response.outcome, comment.state)
 
 
 def _answer(comment: Comment) -> str:

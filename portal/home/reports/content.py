@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Sum, Value, When
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from documents.models import Comment, Outcome, ThreadState
+from documents.wording import answer_outcome
 from engagement.involvement.charts import involvement_by_stage_chart
 from engagement.involvement.selectors import MonthlyByStage, monthly_minutes
 from engagement.models import (
@@ -292,7 +293,12 @@ def _outcomes(threads: QuerySet[Comment]) -> list[OutcomeCount]:
     rows = (
         threads.annotate(
             answer=Case(
-                When(_reopened(), then=Value(REOPENED)),
+                # An answer stays published when its partner reopens the conversation.
+                When(
+                    state=ThreadState.OPEN,
+                    response__published_at__isnull=False,
+                    then=Value(REOPENED),
+                ),
                 When(response__published_at__isnull=False, then=F("response__outcome")),
                 default=Value(NOT_ANSWERED),
             )
@@ -315,11 +321,6 @@ def _outcomes(threads: QuerySet[Comment]) -> list[OutcomeCount]:
     return lines
 
 
-def _reopened() -> Q:
-    # An answer stays published when its partner reopens the conversation; a new one is due.
-    return Q(state=ThreadState.OPEN, response__published_at__isnull=False)
-
-
 def _changes(threads: QuerySet[Comment]) -> list[Change]:
     """What the team changed because of partners' comments, document by document."""
     answered = (
@@ -337,7 +338,6 @@ def _changes(threads: QuerySet[Comment]) -> list[Change]:
         )
         .order_by("version__document__title", "version__document_id", "created_at", "id")
     )
-    outcome = dict(Outcome.choices)
     changes = []
     for comment in answered:
         response = comment.response
@@ -348,10 +348,7 @@ def _changes(threads: QuerySet[Comment]) -> list[Change]:
                 version=comment.version.number,
                 quote=quote,
                 what_we_did=response.body,
-                outcome=_("%(outcome)s, then reopened by the partner")
-                % {"outcome": outcome.get(response.outcome, response.outcome)}
-                if comment.state == ThreadState.OPEN
-                else str(outcome.get(response.outcome, response.outcome)),
+                outcome=answer_outcome(response.outcome, comment.state),
                 changed_in=response.changed_in.number if response.changed_in else None,
             )
         )
